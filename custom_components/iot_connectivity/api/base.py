@@ -1,0 +1,123 @@
+"""The interface every SIM provider client implements."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import ClassVar
+
+from .errors import IoTConnectivityError
+from .models import (
+    AccountInfo,
+    ActionResult,
+    ApiQuota,
+    Capability,
+    Provider,
+    Sim,
+    SimQuota,
+    SimSession,
+    SimStatus,
+    SimUsage,
+    SmsResult,
+)
+from .sms import SmsRules
+
+MAX_CONCURRENT_REQUESTS = 4
+"""Requests one client sends at once, so no provider sees a burst."""
+
+
+class UnsupportedOperationError(IoTConnectivityError):
+    """The provider has no API for this operation."""
+
+
+class SimClient(abc.ABC):
+    """A SIM provider account. ``capabilities`` says which operations work.
+
+    Operations a provider lacks raise :class:`UnsupportedOperationError`.
+    """
+
+    provider: ClassVar[Provider]
+    capabilities: ClassVar[frozenset[Capability]]
+    settable_statuses: ClassVar[frozenset[SimStatus]] = frozenset(
+        {SimStatus.ACTIVE, SimStatus.SUSPENDED}
+    )
+    sms_rules: ClassVar[SmsRules]
+
+    def __init__(self) -> None:
+        """Bound the requests this client has in flight."""
+        self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+
+    @property
+    def api_quota(self) -> ApiQuota | None:
+        """The provider's request quota as last reported, if it reports one."""
+        return None
+
+    @abc.abstractmethod
+    async def get_account(self) -> AccountInfo:
+        """Authenticate and identify the account (one config entry each)."""
+
+    @abc.abstractmethod
+    async def list_sims(self) -> list[Sim]:
+        """Every SIM of the account, all pages."""
+
+    @abc.abstractmethod
+    async def get_sim(self, iccid: str) -> Sim:
+        """One SIM."""
+
+    async def set_status(self, iccid: str, status: SimStatus) -> None:
+        """Activate, suspend or (where allowed) retire a SIM."""
+        raise UnsupportedOperationError(f"{self.provider}: set_status")
+
+    async def set_label(self, iccid: str, label: str) -> None:
+        """Rename a SIM (name, label or tag)."""
+        raise UnsupportedOperationError(f"{self.provider}: set_label")
+
+    async def get_usage(self, iccid: str) -> SimUsage:
+        """One SIM's usage in the current period."""
+        raise UnsupportedOperationError(f"{self.provider}: get_usage")
+
+    async def get_all_usage(self) -> dict[str, SimUsage]:
+        """Every SIM's usage this month in bulk, by ICCID."""
+        raise UnsupportedOperationError(f"{self.provider}: get_all_usage")
+
+    async def get_quota(self, iccid: str) -> SimQuota:
+        """One SIM's data and SMS quota."""
+        raise UnsupportedOperationError(f"{self.provider}: get_quota")
+
+    async def get_session(self, iccid: str) -> SimSession:
+        """One SIM's network session."""
+        raise UnsupportedOperationError(f"{self.provider}: get_session")
+
+    async def get_sessions(self, iccids: Iterable[str]) -> dict[str, SimSession]:
+        """Sessions of several SIMs; providers with a bulk call override this."""
+        return await self.gather_by_iccid(iccids, self.get_session)
+
+    async def send_sms(
+        self, iccid: str, message: str, *, dcs: int | None = None
+    ) -> SmsResult:
+        """Send an SMS to a SIM; ``message`` must pass ``sms_rules``."""
+        raise UnsupportedOperationError(f"{self.provider}: send_sms")
+
+    async def reset_connectivity(self, iccid: str) -> None:
+        """Queue a network re-attach of the SIM."""
+        raise UnsupportedOperationError(f"{self.provider}: reset_connectivity")
+
+    async def run_diagnostics(self, iccid: str) -> ActionResult:
+        """Re-synchronise the SIM's services."""
+        raise UnsupportedOperationError(f"{self.provider}: run_diagnostics")
+
+    async def top_up(self, iccid: str) -> None:
+        """Order the contract's data top-up package for a SIM."""
+        raise UnsupportedOperationError(f"{self.provider}: top_up")
+
+    async def gather_by_iccid[T](
+        self, iccids: Iterable[str], fetch: Callable[[str], Awaitable[T]]
+    ) -> dict[str, T]:
+        """Run ``fetch`` per ICCID, a few at a time, keyed by ICCID."""
+
+        async def bounded(iccid: str) -> tuple[str, T]:
+            async with self._semaphore:
+                return iccid, await fetch(iccid)
+
+        return dict(await asyncio.gather(*(bounded(i) for i in iccids)))

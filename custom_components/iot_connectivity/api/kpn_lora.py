@@ -1,0 +1,453 @@
+"""KPN LoRa device management (ThingPark, ``/data/lora/thingpark``) and LRC downlinks.
+
+The API sits behind the KPN gateway (OAuth2 client credentials). Each gateway
+project must be *activated* once with the ThingPark GUI credentials before any
+LoRa call works; this client activates lazily before its first LoRa call.
+
+Downlinks do not go through the gateway: they are posted to the ThingPark LRC
+(``api.kpn-lora.com``) and signed with the routing profile's AS ID and AS key.
+
+Shapes inferred rather than documented (one parser each): device statistics
+are read flat on the device or from a nested ``statistics`` object; device
+pages are numbered from 1; frame statistics rows name their device in
+``deviceEUI`` when several EUIs are asked for at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from ._http import DEFAULT_TIMEOUT, HttpClient, Response
+from ._parse import (
+    as_list,
+    as_mapping,
+    opt_bool,
+    opt_datetime,
+    opt_float,
+    opt_int,
+    opt_mapping,
+    opt_str,
+    require_str,
+)
+from .errors import (
+    ActivationError,
+    AuthenticationError,
+    InvalidRequestError,
+    InvalidResponseError,
+)
+from .kpn_gateway import KPN_GATEWAY_URL, KpnGatewayAuth
+from .lrc import (
+    DownlinkValidationError,
+    downlink_query,
+    format_time,
+    normalize_eui,
+    validate_downlink,
+)
+from .models import (
+    AccountInfo,
+    AlarmSeverity,
+    ApiQuota,
+    ConnectivityPlan,
+    FrameStatistics,
+    LoraAlarm,
+    LoraDevice,
+    LoraHealth,
+    LoraHealthState,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    import aiohttp
+
+LRC_URL = "https://api.kpn-lora.com"
+BASE_PATH = "/data/lora/thingpark"
+LRC_DOWNLINK_PATH = "/thingpark/lrc/rest/downlink"
+LRC_QUEUED = "Request queued by LRC"
+"""The LRC's whole answer to an accepted downlink."""
+PAGE_SIZE = 100
+"""Devices per ``GET /devices`` page (fixed by the API)."""
+
+ALARM_TYPE_NAMES: Mapping[int, str] = {
+    1: "Battery level",
+    2: "Downlink regulator exceeded",
+    3: "Uplink regulator exceeded",
+    4: "No uplink activity",
+    5: "Higher data rate than expected",
+    6: "Lower data rate than expected",
+    7: "Join replay (DevNonce)",
+    8: "Wrong MIC in join",
+    9: "Join replay (MIC correlation)",
+    10: "Uplink replay (wrong FCnt)",
+    11: "Uplink replay (repeated FCnt)",
+    12: "MAC command rejected",
+    13: "MAC command unanswered",
+    14: "Invalid AppEUI in join",
+    15: "Join replay (invalid DevNonce)",
+    16: "Wrong MIC in uplink",
+}
+"""ThingPark device alarm types by ``deviceAlarmTypeId``."""
+
+_HEALTH_STATES: Mapping[str, LoraHealthState] = {
+    "INIT": LoraHealthState.INIT,
+    "ACTIVE": LoraHealthState.ACTIVE,
+    "RF_CNX_ERROR": LoraHealthState.RF_CONNECTION_ERROR,
+}
+_ADDITIONAL_INFO = re.compile(r"additionalInfo(\d+)")
+_SPREADING_FACTOR = re.compile(r"(?:SF)?(\d+)", re.IGNORECASE)
+
+
+def _upper_eui(value: Any) -> str | None:
+    """Upper-case a DevEUI from the API."""
+    eui = opt_str(value)
+    return eui.upper() if eui else None
+
+
+def _spreading_factor(value: Any) -> int | None:
+    """Read ``12`` from ``12``, ``"12"`` or ``"SF12"``."""
+    text = opt_str(value)
+    match = _SPREADING_FACTOR.fullmatch(text) if text else None
+    return int(match.group(1)) if match else None
+
+
+def parse_device(data: Any) -> LoraDevice:
+    """Parse a device with its statistics (flat or under ``statistics``)."""
+    device = as_mapping(data, "KPN LoRa device")
+    stats = {**device, **opt_mapping(device.get("statistics"))}
+    return LoraDevice(
+        eui=require_str(device, "EUI", "KPN LoRa device").upper(),
+        ref=opt_str(device.get("ref")),
+        name=opt_str(device.get("name")),
+        profile=opt_str(device.get("deviceProfileId")),
+        connectivity_plan=opt_str(device.get("connectivityPlanId")),
+        routing_profile=opt_str(device.get("routingProfileId")),
+        health_state=_HEALTH_STATES.get(
+            opt_str(stats.get("healthState")) or "", LoraHealthState.UNKNOWN
+        ),
+        last_rssi=opt_float(stats.get("lastRSSI")),
+        last_snr=opt_float(stats.get("lastSNR")),
+        last_sf=_spreading_factor(stats.get("lastSF")),
+        average_rssi=opt_float(stats.get("averageRSSI")),
+        average_snr=opt_float(stats.get("averageSNR")),
+        last_uplink=opt_datetime(stats.get("lastUplinkTime")),
+        last_downlink=opt_datetime(stats.get("lastDownlinkTime")),
+        battery_level=opt_int(stats.get("lastBatteryLevel")),
+        uplinks_24h=opt_int(stats.get("last24hUplinkCount")),
+        downlinks_24h=opt_int(stats.get("last24hDownlinkCount")),
+        mean_per=opt_float(stats.get("lastMeanPER")),
+    )
+
+
+def alarm_type_name(type_id: int | None) -> str:
+    """Name a ThingPark alarm type in readable English."""
+    if type_id is None:
+        return "Unknown alarm"
+    return ALARM_TYPE_NAMES.get(type_id, f"Alarm type {type_id}")
+
+
+def _severity(raw: str | None) -> AlarmSeverity:
+    try:
+        return AlarmSeverity[(raw or "").upper()]
+    except KeyError:
+        return AlarmSeverity.UNKNOWN
+
+
+def _additional_info(alarm: Mapping[str, Any]) -> tuple[str, ...]:
+    """Collect ``additionalInfo1``, ``additionalInfo2``, … in numeric order."""
+    numbered = sorted(
+        (int(match.group(1)), text)
+        for key, value in alarm.items()
+        if (match := _ADDITIONAL_INFO.fullmatch(key)) and (text := opt_str(value))
+    )
+    return tuple(text for _, text in numbered)
+
+
+def parse_alarm(data: Any) -> LoraAlarm:
+    """Parse one device alarm."""
+    alarm = as_mapping(data, "KPN LoRa alarm")
+    type_id = opt_int(alarm.get("deviceAlarmTypeId"))
+    raw_severity = opt_str(alarm.get("alarmState"))
+    return LoraAlarm(
+        ref=require_str(alarm, "ref", "KPN LoRa alarm"),
+        device_ref=opt_str(alarm.get("deviceRef")),
+        type_id=type_id,
+        type_name=alarm_type_name(type_id),
+        severity=_severity(raw_severity),
+        raw_severity=raw_severity,
+        acked=opt_bool(alarm.get("acked")) or False,
+        occurrences=opt_int(alarm.get("occurrence")),
+        created_at=opt_datetime(alarm.get("creationTime")),
+        updated_at=opt_datetime(alarm.get("lastUpdateTime")),
+        info=_additional_info(alarm),
+    )
+
+
+def parse_health(data: Any) -> LoraHealth:
+    """Parse the account-wide device health counts."""
+    health = as_mapping(data, "KPN LoRa health statistics")
+    return LoraHealth(
+        init=opt_int(health.get("initCount")),
+        active=opt_int(health.get("activeCount")),
+        rf_error=opt_int(health.get("rfConnectionErrorCount")),
+        total=opt_int(health.get("totalCount")),
+    )
+
+
+def parse_connectivity_plan(data: Any) -> ConnectivityPlan:
+    """Parse one connectivity plan."""
+    plan = as_mapping(data, "KPN LoRa connectivity plan")
+    return ConnectivityPlan(
+        id=require_str(plan, "id", "KPN LoRa connectivity plan"),
+        ref=opt_str(plan.get("ref")),
+        name=opt_str(plan.get("name")),
+        granted_connections=opt_int(plan.get("grantedConnections")),
+        used_connections=opt_int(plan.get("usedConnections")),
+        communication_type=opt_str(plan.get("communicationType")),
+    )
+
+
+def parse_frame_statistics(data: Any) -> FrameStatistics:
+    """Parse one (aggregated) frame statistics slot."""
+    slot = as_mapping(data, "KPN LoRa frame statistics")
+    return FrameStatistics(
+        direction=require_str(slot, "type", "KPN LoRa frame statistics").upper(),
+        date=opt_datetime(slot.get("date")),
+        device_eui=_upper_eui(slot.get("deviceEUI")),
+        frame_count=opt_int(slot.get("frameCount")),
+        payload_size=opt_int(slot.get("payloadSize")),
+        rssi=opt_float(slot.get("baseStationRSSI")),
+        snr=opt_float(slot.get("baseStationSNR")),
+        average_per=opt_float(slot.get("averagePER")),
+        received_on_time=opt_int(slot.get("payloadReceivedOnTime")),
+        received_late=opt_int(slot.get("payloadReceivedLate")),
+        sent_with_success=opt_int(slot.get("payloadSentWithSuccess")),
+        sent_with_failure=opt_int(slot.get("payloadSentWithFailure")),
+    )
+
+
+def _parse_list[T](data: Any, what: str, parse: Callable[[Any], T]) -> list[T]:
+    """Parse every element of a JSON array with its resource parser."""
+    return [parse(item) for item in as_list(data, what)]
+
+
+class KpnLoraClient:
+    """A KPN LoRa (ThingPark) account behind one KPN gateway project.
+
+    ``as_id`` / ``as_key`` (a routing profile route's credentials) are only
+    needed for downlinks.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        client_id: str,
+        client_secret: str,
+        thingpark_username: str,
+        thingpark_password: str,
+        *,
+        url: str = KPN_GATEWAY_URL,
+        lrc_url: str = LRC_URL,
+        as_id: str | None = None,
+        as_key: str | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> None:
+        """Use ``session``; ``url`` is the gateway origin, ``lrc_url`` the LRC's."""
+        self._http = HttpClient(session, url, timeout=timeout or DEFAULT_TIMEOUT)
+        self._auth = KpnGatewayAuth(self._http, client_id, client_secret)
+        self._username = thingpark_username
+        self._password = thingpark_password
+        self._lrc_url = lrc_url.rstrip("/")
+        self._as_id = as_id
+        self._as_key = as_key
+        self._activated = False
+        self._activation_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        """Show where it talks to, never credentials."""
+        return f"<KpnLoraClient {self._http.base_url} lrc={self._lrc_url}>"
+
+    @property
+    def api_quota(self) -> ApiQuota | None:
+        """The gateway's request quota as last reported."""
+        return self._http.api_quota
+
+    async def activate(self) -> None:
+        """Link this gateway project to the ThingPark account (idempotent).
+
+        Raises ActivationError when ThingPark refuses the credentials, and
+        AuthenticationError when the gateway refuses the client id or secret.
+        """
+        # A refused client id / secret must stay an AuthenticationError, so the
+        # token is fetched before the activation request itself.
+        await self._auth.token()
+        try:
+            await self._http.request(
+                "POST",
+                f"{BASE_PATH}/activate",
+                auth=self._auth,
+                endpoint="activate",
+                json_body={
+                    "thingpark_username": self._username,
+                    "thingpark_password": self._password,
+                },
+            )
+        except AuthenticationError as err:
+            raise ActivationError("ThingPark refused the activation") from err
+        self._activated = True
+
+    async def _ensure_activated(self) -> None:
+        if self._activated:
+            return
+        async with self._activation_lock:
+            if not self._activated:
+                await self.activate()
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        params: Mapping[str, str | int] | None = None,
+    ) -> Response:
+        """Send a LoRa API request, activating first if this client has not yet."""
+        await self._ensure_activated()
+        return await self._http.request(
+            method,
+            f"{BASE_PATH}{path}",
+            auth=self._auth,
+            endpoint=endpoint,
+            params=params,
+        )
+
+    async def _get(
+        self, path: str, endpoint: str, params: Mapping[str, str | int] | None = None
+    ) -> Any:
+        return (await self._call("GET", path, endpoint, params)).json()
+
+    async def get_account(self) -> AccountInfo:
+        """Activate and identify the account: one ThingPark user, its devices."""
+        await self._ensure_activated()
+        return AccountInfo(account_id=self._username.lower(), name=self._username)
+
+    async def list_devices(self) -> list[LoraDevice]:
+        """Every device with its statistics, page by page until a short page."""
+        devices: dict[str, LoraDevice] = {}
+        page_index = 1
+        while True:
+            data = await self._get(
+                "/devices",
+                "list_devices",
+                {"pageIndex": page_index, "statistics": "true"},
+            )
+            page = _parse_list(data, "KPN LoRa devices", parse_device)
+            new = {device.eui: device for device in page if device.eui not in devices}
+            devices.update(new)
+            # A page without new devices also ends it: a server ignoring
+            # pageIndex would otherwise be paged forever.
+            if len(page) < PAGE_SIZE or not new:
+                return list(devices.values())
+            page_index += 1
+
+    async def get_health(self) -> LoraHealth:
+        """How many devices are in each health state."""
+        return parse_health(
+            await self._get("/deviceHealthStatistics", "health_statistics")
+        )
+
+    async def list_alarms(self, eui: str | None = None) -> list[LoraAlarm]:
+        """Every device alarm, or one device's."""
+        params = {"deviceEUI": eui.strip().upper()} if eui else None
+        data = await self._get("/deviceAlarms", "list_alarms", params)
+        return _parse_list(data, "KPN LoRa alarms", parse_alarm)
+
+    async def acknowledge_alarm(self, ref: str) -> None:
+        """Acknowledge one alarm."""
+        await self._call(
+            "POST", f"/deviceAlarms/{quote(ref, safe='')}/acks", "ack_alarm"
+        )
+
+    async def get_frame_statistics(
+        self,
+        euis: Sequence[str],
+        *,
+        start: datetime | None = None,
+        duration_days: int | None = None,
+        aggregation_hours: int | None = None,
+    ) -> list[FrameStatistics]:
+        """Frame statistics of several devices in one request.
+
+        Without ``start`` the API answers only the latest slot; ``duration_days``
+        defaults to 7 there and ``aggregation_hours`` (1-24) sums slots.
+        """
+        if not euis:
+            return []
+        params: dict[str, str | int] = {
+            "deviceEUIList": ",".join(eui.strip().upper() for eui in euis)
+        }
+        if start is not None:
+            params["startDate"] = format_time(start)
+        if duration_days is not None:
+            params["duration"] = duration_days
+        if aggregation_hours is not None:
+            params["aggregationStep"] = aggregation_hours
+        data = await self._get("/deviceFrameStatistics", "frame_statistics", params)
+        return _parse_list(data, "KPN LoRa frame statistics", parse_frame_statistics)
+
+    async def list_connectivity_plans(self) -> list[ConnectivityPlan]:
+        """List the subscription's connectivity plans and their used connections."""
+        data = await self._get("/connectivityPlans", "connectivity_plans")
+        return _parse_list(data, "KPN LoRa connectivity plans", parse_connectivity_plan)
+
+    async def send_downlink(
+        self,
+        eui: str,
+        payload_hex: str,
+        *,
+        port: int,
+        confirmed: bool = False,
+        flush_queue: bool = False,
+        fcnt_down: int | None = None,
+    ) -> None:
+        """Queue a downlink at the LRC, signed with the AS ID and AS key.
+
+        Raises DownlinkValidationError before sending when the downlink is
+        invalid or no AS ID / key is configured, InvalidRequestError when the
+        LRC refuses it, InvalidResponseError unless it answers that it queued it.
+        """
+        if not self._as_id or not self._as_key:
+            raise DownlinkValidationError(
+                "not_configured", "Downlinks need the routing profile's AS ID and key"
+            )
+        dev_eui = normalize_eui(eui)
+        validate_downlink(payload_hex, port, fcnt_down)
+        query = downlink_query(
+            dev_eui=dev_eui,
+            port=port,
+            payload_hex=payload_hex,
+            as_id=self._as_id,
+            as_key=self._as_key,
+            time=datetime.now(UTC),
+            fcnt_down=fcnt_down,
+            confirmed=confirmed,
+            flush_queue=flush_queue,
+        )
+        try:
+            response = await self._http.request(
+                "POST",
+                LRC_DOWNLINK_PATH,
+                endpoint="lrc_downlink",
+                url=f"{self._lrc_url}{LRC_DOWNLINK_PATH}?{query}",
+            )
+        except AuthenticationError as err:
+            # The LRC's refusal concerns the AS key or clock, not the gateway
+            # credentials: no reauthentication can cure it.
+            raise InvalidRequestError(
+                "The LRC refused the downlink's token or time: "
+                "check the AS ID, AS key and clock"
+            ) from err
+        if response.text.strip() != LRC_QUEUED:
+            raise InvalidResponseError("The LRC did not queue the downlink")
