@@ -1,0 +1,133 @@
+"""Binary sensors of SIMs and LoRa devices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+
+from .api.models import Capability
+from .const import ENTITY_GROUP_LORA_ALARMS, ENTITY_GROUP_SESSION
+from .entity import (
+    AnyCoordinator,
+    IoTConnectivityEntity,
+    IoTConnectivityEntityDescription,
+    async_add_item_entities,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import IoTConnectivityConfigEntry, LoraDeviceState, SimTraffic
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class IoTConnectivityBinarySensorEntityDescription[ValueT](
+    IoTConnectivityEntityDescription[ValueT], BinarySensorEntityDescription
+):
+    """A binary sensor reading ``is_on_fn`` of its SIM or device."""
+
+    is_on_fn: Callable[[ValueT], bool | None]
+    attributes_fn: Callable[[ValueT], Mapping[str, Any]] | None = None
+
+
+def _open_alarms(state: LoraDeviceState) -> Mapping[str, Any]:
+    """List the device's open alarms, most severe first."""
+    return {
+        "alarms": [
+            {
+                "ref": alarm.ref,
+                "type": alarm.type_name,
+                "severity": alarm.severity.name.lower(),
+                "since": alarm.created_at,
+            }
+            for alarm in state.alarms
+        ]
+    }
+
+
+TRAFFIC_BINARY_SENSORS: tuple[
+    IoTConnectivityBinarySensorEntityDescription[SimTraffic], ...
+] = (
+    IoTConnectivityBinarySensorEntityDescription(
+        key="online",
+        translation_key="online",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        group=ENTITY_GROUP_SESSION,
+        capability=Capability.SESSION,
+        exists_fn=lambda traffic: traffic.session is not None,
+        is_on_fn=lambda traffic: traffic.session.online if traffic.session else None,
+    ),
+)
+
+LORA_BINARY_SENSORS: tuple[
+    IoTConnectivityBinarySensorEntityDescription[LoraDeviceState], ...
+] = (
+    IoTConnectivityBinarySensorEntityDescription(
+        key="alarm",
+        translation_key="alarm",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        group=ENTITY_GROUP_LORA_ALARMS,
+        is_on_fn=lambda state: bool(state.alarms),
+        attributes_fn=_open_alarms,
+    ),
+    IoTConnectivityBinarySensorEntityDescription(
+        key="external_power",
+        translation_key="external_power",
+        device_class=BinarySensorDeviceClass.PLUG,
+        is_on_fn=lambda state: state.device.external_power,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001 - Home Assistant's platform signature
+    entry: IoTConnectivityConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the binary sensors of every coordinator the entry has."""
+    data = entry.runtime_data
+    if data.traffic is not None:
+        async_add_item_entities(
+            data.traffic,
+            TRAFFIC_BINARY_SENSORS,
+            IoTConnectivityBinarySensor,
+            async_add_entities,
+        )
+    if data.lora is not None:
+        async_add_item_entities(
+            data.lora,
+            LORA_BINARY_SENSORS,
+            IoTConnectivityBinarySensor,
+            async_add_entities,
+        )
+
+
+class IoTConnectivityBinarySensor(
+    IoTConnectivityEntity[AnyCoordinator], BinarySensorEntity
+):
+    """A binary sensor of a SIM or LoRa device."""
+
+    entity_description: IoTConnectivityBinarySensorEntityDescription[Any]
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        return self.entity_description.is_on_fn(self.value)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.value)

@@ -1,0 +1,152 @@
+"""Request budgets: reads that cost a request per SIM, spread over time.
+
+Bulk lists cost one request per hundred SIMs. Reads that cost a request per SIM
+(T-Mobile usage, quota and connectivity; KPN session batches) would cost
+thousands on a large account if every SIM were read at every refresh. Instead
+each refresh reads the SIMs whose turn it is, never more than the budget has
+saved up, so the provider sees a steady trickle inside its quota instead of a
+burst every interval.
+
+The budget's rate comes from the provider's quota headers (``quota-limit`` per
+``quota-interval``) where it sends them, else from a conservative default.
+Times are POSIX seconds (``dt_util.utcnow().timestamp()``) so that quota reset
+times, which the provider gives as wall-clock times, compare directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import math
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .api.models import ApiQuota
+
+DEFAULT_RATE: Final = 0.5
+"""Requests per second without quota information: 1,800 an hour.
+
+T-Mobile and Infobip publish no limit. The same SIM API elsewhere allows 10
+requests per second per customer and asks large fleets to poll gently; this
+is a twentieth of that.
+"""
+QUOTA_SHARE: Final = 0.5
+"""Share of a reported quota the spread reads may use; the rest is left to the
+bulk lists, user actions and any other client of the same account."""
+QUOTA_RESERVE: Final = 0.1
+"""Share of the quota window kept unspent: below it spread reads wait for reset."""
+MAX_BURST: Final = 4
+"""Most requests one refresh may send at once (the clients' concurrency bound)."""
+MIN_SLICE: Final = 10.0
+"""Shortest time between two refreshes that read in turns, in seconds."""
+
+
+@dataclass(slots=True)
+class RequestBudget:
+    """A token bucket for one account's spread reads.
+
+    Tokens (requests) accrue at ``rate`` per second up to ``burst``; a refresh
+    spends what it sends. After a 429, or when the quota window is nearly
+    spent, nothing accrues until the window resets.
+    """
+
+    rate: float = DEFAULT_RATE
+    burst: float = MAX_BURST
+    tokens: float = MAX_BURST
+    """Requests that may be sent now; a new budget allows one burst at once."""
+    updated_at: float | None = None
+    paused_until: float = 0.0
+
+    def apply_quota(self, quota: ApiQuota | None, now: float) -> None:
+        """Follow the provider's latest quota headers, when it sends any."""
+        if quota is None or not quota.limit or not quota.interval_seconds:
+            return
+        self._accrue(now)
+        self.rate = quota.limit * QUOTA_SHARE / quota.interval_seconds
+        remaining = quota.remaining
+        if (
+            remaining is not None
+            and remaining <= quota.limit * QUOTA_RESERVE
+            and quota.reset_at is not None
+        ):
+            self.pause(quota.reset_at.timestamp(), now)
+
+    def pause(self, until: float, now: float) -> None:
+        """Spend nothing before ``until`` (a 429's reset or Retry-After time)."""
+        self._accrue(now)
+        self.tokens = 0.0
+        self.paused_until = max(self.paused_until, until)
+
+    def available(self, now: float) -> float:
+        """How many requests may be sent now."""
+        self._accrue(now)
+        return self.tokens
+
+    def spend(self, requests: float, now: float) -> None:
+        """Account for ``requests`` sent now."""
+        self._accrue(now)
+        self.tokens -= requests
+
+    @property
+    def slice_seconds(self) -> float:
+        """How often to read in turns so each refresh sends at most one burst."""
+        return max(MIN_SLICE, self.burst / self.rate)
+
+    def _accrue(self, now: float) -> None:
+        if self.updated_at is not None:
+            start = max(self.updated_at, self.paused_until)
+            if now > start:
+                self.tokens = min(self.burst, self.tokens + (now - start) * self.rate)
+        self.updated_at = now
+
+
+@dataclass(slots=True)
+class SpreadSchedule:
+    """Which items to read now: each at most once per ``period``, within budget.
+
+    Items are read ``batch_size`` to a call of ``requests_per_batch`` requests
+    (a T-Mobile SIM's traffic is several calls of one SIM; a KPN session call
+    takes a hundred SIMs). Items never read come first, then the longest unread.
+    """
+
+    budget: RequestBudget
+    period: float
+    """Seconds before an item is due again (the usage interval)."""
+    requests_per_batch: int = 1
+    batch_size: int = 1
+    read_at: dict[str, float] = field(default_factory=dict)
+
+    def take(self, items: Iterable[str], now: float) -> list[str]:
+        """The due items the budget affords now; their requests count as spent.
+
+        Items no longer listed are forgotten, so they are read first should
+        they return.
+        """
+        listed = dict.fromkeys(items)
+        self.read_at = {i: t for i, t in self.read_at.items() if i in listed}
+        due = [i for i in listed if now - self.read_at.get(i, -math.inf) >= self.period]
+        if not due:
+            return []
+        available = self.budget.available(now)
+        batches = int(available // self.requests_per_batch)
+        if batches <= 0 and available >= self.budget.burst:
+            # A batch dearer than a whole burst goes on a full bucket, into debt.
+            batches = 1
+        if batches <= 0:
+            return []
+        due.sort(key=lambda item: self.read_at.get(item, -math.inf))
+        chosen = due[: batches * self.batch_size]
+        self.budget.spend(
+            math.ceil(len(chosen) / self.batch_size) * self.requests_per_batch, now
+        )
+        return chosen
+
+    def mark_read(self, items: Iterable[str], now: float) -> None:
+        """Record a successful read of ``items``; they are due again a period on."""
+        self.read_at.update(dict.fromkeys(items, now))
+
+    def cycle_seconds(self, item_count: int) -> float:
+        """How long reading every one of ``item_count`` items takes at the budget."""
+        requests = math.ceil(item_count / self.batch_size) * self.requests_per_batch
+        return max(self.period, requests / self.budget.rate)

@@ -1,0 +1,60 @@
+"""Constants of the IoT Connectivity integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+from .api.models import Provider
+
+DOMAIN: Final = "iot_connectivity"
+LOGGER = logging.getLogger(__package__)
+
+CONF_PROVIDER: Final = "provider"
+"""Entry data key: the :class:`Provider` value of the account."""
+CONF_AS_ID: Final = "as_id"
+CONF_AS_KEY: Final = "as_key"
+CONF_LRC_URL: Final = "lrc_url"
+CONF_WEBHOOK_ID: Final = "webhook_id"
+
+# Options: polling interval per kind of data, in minutes, and entity groups.
+CONF_SIM_INTERVAL: Final = "sim_interval"
+CONF_USAGE_INTERVAL: Final = "usage_interval"
+CONF_LORA_INTERVAL: Final = "lora_interval"
+CONF_PLAN_INTERVAL: Final = "plan_interval"
+CONF_ENTITY_GROUPS: Final = "entity_groups"
+
+INTERVAL_BOUNDS: Final[dict[str, tuple[int, int, int]]] = {
+    # option: (default, minimum, maximum) in minutes
+    CONF_SIM_INTERVAL: (5, 1, 60),
+    CONF_USAGE_INTERVAL: (30, 5, 1440),
+    CONF_LORA_INTERVAL: (5, 1, 60),
+    CONF_PLAN_INTERVAL: (360, 60, 1440),
+}
+
+ENTITY_GROUP_USAGE: Final = "usage"
+ENTITY_GROUP_QUOTA: Final = "quota"
+ENTITY_GROUP_SESSION: Final = "session"
+ENTITY_GROUP_LORA_SIGNAL: Final = "lora_signal"
+ENTITY_GROUP_LORA_ALARMS: Final = "lora_alarms"
+ENTITY_GROUPS: Final = (
+    ENTITY_GROUP_USAGE,
+    ENTITY_GROUP_QUOTA,
+    ENTITY_GROUP_SESSION,
+    ENTITY_GROUP_LORA_SIGNAL,
+    ENTITY_GROUP_LORA_ALARMS,
+)
+
+
+def interval(minutes: int) -> timedelta:
+    """An option value in minutes as a timedelta."""
+    return timedelta(minutes=minutes)
+
+
+PROVIDER_NAMES: Final = {
+    Provider.KPN_IOT_SIM: "KPN IoT Programmable SIM",
+    Provider.TMOBILE_EASY_CONNECT: "T-Mobile IoT Easy Connect",
+    Provider.INFOBIP_IOT: "Infobip IoT SIM",
+    Provider.KPN_LORA: "KPN LoRa",
+}

@@ -1,0 +1,104 @@
+"""Diagnostics of the IoT Connectivity integration."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+)
+
+from .const import CONF_AS_ID, CONF_AS_KEY, CONF_LRC_URL, CONF_WEBHOOK_ID, DOMAIN
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.device_registry import DeviceEntry
+
+    from .coordinator import IoTConnectivityConfigEntry, IoTConnectivityData
+
+TO_REDACT = {
+    # Credentials, and the account they belong to (a personal URL names it too)
+    CONF_API_KEY,
+    CONF_AS_ID,
+    CONF_AS_KEY,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_LRC_URL,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_WEBHOOK_ID,
+    # Who and where a SIM is
+    "imei",
+    "imsi",
+    "msisdn",
+    "ip_address",
+    "country",
+    "operator",
+}
+
+
+def _coordinator_data(data: IoTConnectivityData) -> dict[str, Any]:
+    """Every coordinator's latest data and whether its last read worked."""
+    coordinators = {
+        "sims": data.sims,
+        "traffic": data.traffic,
+        "lora": data.lora,
+        "plans": data.plans,
+    }
+    return {
+        name: {
+            "last_update_success": coordinator.last_update_success,
+            "data": asdict(coordinator.data),
+        }
+        for name, coordinator in coordinators.items()
+        if coordinator is not None
+    }
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant,  # noqa: ARG001 - Home Assistant's diagnostics signature
+    entry: IoTConnectivityConfigEntry,
+) -> dict[str, Any]:
+    """Everything the entry knows, with credentials and personal data redacted."""
+    data = entry.runtime_data
+    return async_redact_data(
+        {
+            "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+            "capabilities": sorted(data.capabilities),
+            "entity_groups": sorted(data.entity_groups),
+            "coordinators": _coordinator_data(data),
+        },
+        TO_REDACT,
+    )
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant,  # noqa: ARG001 - Home Assistant's diagnostics signature
+    entry: IoTConnectivityConfigEntry,
+    device: DeviceEntry,
+) -> dict[str, Any]:
+    """Return what each coordinator knows of one SIM or LoRa device, redacted."""
+    data = entry.runtime_data
+    item_ids = {item_id for domain, item_id in device.identifiers if domain == DOMAIN}
+    return async_redact_data(
+        {
+            name: asdict(item)
+            for name, coordinator in (
+                ("sim", data.sims),
+                ("traffic", data.traffic),
+                ("lora_device", data.lora),
+            )
+            if coordinator is not None
+            for item_id, item in coordinator.items.items()
+            if item_id in item_ids
+        },
+        TO_REDACT,
+    )

@@ -1,0 +1,149 @@
+"""Base entity and entity description of the IoT Connectivity integration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.core import callback
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .coordinator import IoTConnectivityConfigEntry, IoTConnectivityCoordinator
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .api.models import Capability
+
+type AnyCoordinator = IoTConnectivityCoordinator[Any, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class IoTConnectivityEntityDescription[ValueT](EntityDescription):
+    """When an entity exists; ``ValueT`` is what its functions are given.
+
+    That is the entity's SIM, device or plan, or for account-wide entities the
+    coordinator's whole data.
+    """
+
+    capability: Capability | None = None
+    """The provider capability the entity needs."""
+    group: str | None = None
+    """The entity group (entry option) the entity belongs to."""
+    exists_fn: Callable[[ValueT], bool] = lambda _: True
+    """Whether the provider reports this at all, judged from the first data."""
+    translation_placeholders_fn: Callable[[ValueT], Mapping[str, str]] | None = None
+
+
+class IoTConnectivityEntity[CoordinatorT: AnyCoordinator](
+    CoordinatorEntity[CoordinatorT]
+):
+    """An entity of a SIM, LoRa device or plan, or of the account (``item_id`` None)."""
+
+    _attr_has_entity_name = True
+    entity_description: IoTConnectivityEntityDescription[Any]
+
+    def __init__(
+        self,
+        coordinator: CoordinatorT,
+        description: IoTConnectivityEntityDescription[Any],
+        item_id: str | None,
+    ) -> None:
+        """Bind the entity to its item and device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.item_id = item_id
+        parts = (coordinator.config_entry.unique_id, item_id, description.key)
+        self._attr_unique_id = "_".join(part for part in parts if part is not None)
+        self._attr_device_info = coordinator.device_info(item_id)
+        if description.translation_placeholders_fn is not None:
+            self._attr_translation_placeholders = dict(
+                description.translation_placeholders_fn(self.value)
+            )
+
+    @property
+    def value(self) -> Any:
+        """What the description's functions are given."""
+        if self.item_id is None:
+            return self.coordinator.data
+        return self.coordinator.items[self.item_id]
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Unavailable as well once the provider no longer lists the item."""
+        return super().available and (
+            self.item_id is None or self.item_id in self.coordinator.items
+        )
+
+
+def is_wanted(
+    entry: IoTConnectivityConfigEntry,
+    description: IoTConnectivityEntityDescription[Any],
+    value: Any,
+) -> bool:
+    """Whether to create ``description``'s entity for ``value``."""
+    data = entry.runtime_data
+    return (
+        (description.capability is None or description.capability in data.capabilities)
+        and (description.group is None or description.group in data.entity_groups)
+        and description.exists_fn(value)
+    )
+
+
+@callback
+def async_add_account_entities[
+    CoordinatorT: AnyCoordinator,
+    DescriptionT: (IoTConnectivityEntityDescription[Any]),
+](
+    coordinator: CoordinatorT,
+    descriptions: Iterable[DescriptionT],
+    entity_class: Callable[[CoordinatorT, DescriptionT, str | None], Entity],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the account-wide entities of ``coordinator``'s data."""
+    entry = coordinator.config_entry
+    async_add_entities(
+        entity_class(coordinator, description, None)
+        for description in descriptions
+        if is_wanted(entry, description, coordinator.data)
+    )
+
+
+@callback
+def async_add_item_entities[
+    CoordinatorT: AnyCoordinator,
+    DescriptionT: (IoTConnectivityEntityDescription[Any]),
+](
+    coordinator: CoordinatorT,
+    descriptions: Iterable[DescriptionT],
+    entity_class: Callable[[CoordinatorT, DescriptionT, str | None], Entity],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add entities per item now and for every item that appears later.
+
+    An item that disappears is forgotten, so its entities return with it.
+    """
+    entry = coordinator.config_entry
+    descriptions = tuple(descriptions)
+    known: set[str] = set()
+
+    @callback
+    def async_add_new_items() -> None:
+        nonlocal known
+        current = set(coordinator.items)
+        new, known = current - known, current
+        if not new:
+            return
+        async_add_entities(
+            entity_class(coordinator, description, item_id)
+            for item_id in sorted(new)
+            for description in descriptions
+            if is_wanted(entry, description, coordinator.items[item_id])
+        )
+
+    async_add_new_items()
+    entry.async_on_unload(coordinator.async_add_listener(async_add_new_items))

@@ -1,0 +1,197 @@
+"""The SIM switch: active or suspended at the provider."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.switch.const import DOMAIN as SWITCH_DOMAIN
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    Platform,
+)
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.update_coordinator import REQUEST_REFRESH_DEFAULT_COOLDOWN
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+
+from custom_components.iot_connectivity.api.models import Provider
+from custom_components.iot_connectivity.const import DOMAIN
+from iot_emulator.core import Fault, FaultKind
+
+from .conftest import FROZEN_TIME, state_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
+    from syrupy.assertion import SnapshotAssertion
+
+    from iot_emulator.server import EmulatorServer
+
+ACTIVE_SIM: dict[Provider, tuple[str, Callable[[EmulatorServer], Any]]] = {
+    Provider.KPN_IOT_SIM: (
+        "switch.pumping_station_zeeburg_active",
+        lambda emulator: emulator.kpn_sim.things["8931087620000000017"]["State"],
+    ),
+    Provider.TMOBILE_EASY_CONNECT: (
+        "switch.weather_station_utrecht_active",
+        lambda emulator: emulator.tmobile.sims["8988280666000001234"].record["status"],
+    ),
+    Provider.INFOBIP_IOT: (
+        "switch.1st_activated_active",
+        lambda emulator: emulator.infobip.sims["8981100022152967721"]["status"],
+    ),
+}
+"""Each SIM provider's active demo SIM: its switch and its status at the provider."""
+
+INFOBIP_SWITCH = ACTIVE_SIM[Provider.INFOBIP_IOT][0]
+INFOBIP_READY_SIM = "8981100022152967705"
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Only the switch platform."""
+    return [Platform.SWITCH]
+
+
+async def switch(hass: HomeAssistant, service: str, entity_id: str) -> None:
+    """Turn ``entity_id`` on or off."""
+    await hass.services.async_call(
+        SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
+@pytest.mark.parametrize("provider", list(ACTIVE_SIM))
+@pytest.mark.freeze_time(FROZEN_TIME)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every switch entity of each provider's demo account."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
+async def test_none_without_capability(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """LoRa devices have no status to set."""
+    assert not er.async_entries_for_config_entry(
+        entity_registry, init_integration.entry_id
+    )
+
+
+@pytest.mark.parametrize("provider", list(ACTIVE_SIM))
+async def test_suspend_and_activate(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: EmulatorServer,
+    provider: Provider,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Turning the switch off suspends the SIM at the provider; on activates it."""
+    entity_id, provider_status = ACTIVE_SIM[provider]
+    active = provider_status(emulator)
+
+    await switch(hass, SERVICE_TURN_OFF, entity_id)
+
+    assert provider_status(emulator) != active
+    assert state_of(hass, entity_id).state == STATE_OFF
+
+    await switch(hass, SERVICE_TURN_ON, entity_id)
+
+    assert provider_status(emulator) == active
+    # The refresh after a write is debounced: a second one follows the cooldown.
+    freezer.tick(REQUEST_REFRESH_DEFAULT_COOLDOWN)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, entity_id).state == STATE_ON
+
+
+@pytest.mark.parametrize(
+    ("fault", "translation_key"),
+    [
+        (Fault(kind=FaultKind.STATUS, status=503), "action_failed"),
+        (Fault(kind=FaultKind.STATUS, status=404), "not_found"),
+        (Fault(kind=FaultKind.RATE_LIMIT), "rate_limited"),
+    ],
+)
+@pytest.mark.parametrize("provider", [Provider.INFOBIP_IOT])
+@pytest.mark.usefixtures("init_integration")
+async def test_provider_error(
+    hass: HomeAssistant, emulator: EmulatorServer, fault: Fault, translation_key: str
+) -> None:
+    """A failed write raises a translated error and changes nothing."""
+    emulator.infobip.faults.add(fault)
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await switch(hass, SERVICE_TURN_OFF, INFOBIP_SWITCH)
+
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == translation_key
+    assert emulator.infobip.sims["8981100022152967721"]["status"] == "Active"
+
+
+@pytest.mark.parametrize("provider", [Provider.INFOBIP_IOT])
+async def test_refused_transition(
+    hass: HomeAssistant, emulator: EmulatorServer, mock_config_entry: MockConfigEntry
+) -> None:
+    """The provider's reason for refusing a status change reaches the user."""
+    emulator.infobip.sims[INFOBIP_READY_SIM]["status"] = "Imported"
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await switch(hass, SERVICE_TURN_ON, f"switch.{INFOBIP_READY_SIM}_active")
+
+    assert raised.value.translation_key == "request_refused"
+    assert "cannot become Active" in str(raised.value.translation_placeholders)
+
+
+@pytest.mark.parametrize("provider", [Provider.INFOBIP_IOT])
+@pytest.mark.usefixtures("init_integration")
+async def test_refused_credentials_start_reauth(
+    hass: HomeAssistant, emulator: EmulatorServer
+) -> None:
+    """Credentials refused on a write start reauthentication."""
+    emulator.infobip.api_keys.clear()
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await switch(hass, SERVICE_TURN_OFF, INFOBIP_SWITCH)
+
+    assert raised.value.translation_key == "authentication_failed"
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+@pytest.mark.parametrize("provider", [Provider.INFOBIP_IOT])
+async def test_retired_sim_unavailable(
+    hass: HomeAssistant, emulator: EmulatorServer, mock_config_entry: MockConfigEntry
+) -> None:
+    """A retired SIM can never be switched again."""
+    emulator.infobip.sims[INFOBIP_READY_SIM]["status"] = "Deactivated"
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert state_of(hass, f"switch.{INFOBIP_READY_SIM}_active").state == (
+        STATE_UNAVAILABLE
+    )
+    assert state_of(hass, INFOBIP_SWITCH).state == STATE_ON
