@@ -11,8 +11,16 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .api.base import SimClient
 from .api.errors import AuthenticationError, IoTConnectivityError
+from .api.models import Provider
 from .client import create_client
-from .const import CONF_ENTITY_GROUPS, DOMAIN, ENTITY_GROUPS
+from .const import (
+    CONF_ENTITY_GROUPS,
+    CONF_PROVIDER,
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+    ENTITY_GROUPS,
+    PUSH_PROVIDERS,
+)
 from .coordinator import (
     IoTConnectivityConfigEntry,
     IoTConnectivityData,
@@ -24,6 +32,8 @@ from .coordinator import (
     hub_identifier,
     traffic_groups,
 )
+from .services import async_setup_services
+from .webhook import PatchView, async_delete_cloudhook, async_register_webhook
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -31,14 +41,19 @@ if TYPE_CHECKING:
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 
-async def async_setup(
-    hass: HomeAssistant,  # noqa: ARG001 - Home Assistant's setup signature
-    config: ConfigType,  # noqa: ARG001
-) -> bool:
-    """Set up the integration; actions are registered here once."""
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up the integration: its actions, and PATCH at the webhook URL."""
+    async_setup_services(hass)
+    hass.http.register_view(PatchView)
     return True
 
 
@@ -84,6 +99,8 @@ async def async_setup_entry(
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **hub_device_info(entry)
     )
+    if Provider(entry.data[CONF_PROVIDER]) in PUSH_PROVIDERS:
+        async_register_webhook(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -95,8 +112,16 @@ async def async_unload_entry(
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
+async def async_remove_entry(
+    hass: HomeAssistant, entry: IoTConnectivityConfigEntry
+) -> None:
+    """Remove the entry's cloudhook with the entry."""
+    if CONF_WEBHOOK_ID in entry.data:
+        await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+
+
 async def async_remove_config_entry_device(
-    hass: HomeAssistant,  # noqa: ARG001 - Home Assistant's signature
+    hass: HomeAssistant,
     entry: IoTConnectivityConfigEntry,
     device: dr.DeviceEntry,
 ) -> bool:

@@ -91,7 +91,7 @@ LORA_BINARY_SENSORS: tuple[
 
 
 async def async_setup_entry(
-    hass: HomeAssistant,  # noqa: ARG001 - Home Assistant's platform signature
+    hass: HomeAssistant,
     entry: IoTConnectivityConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:

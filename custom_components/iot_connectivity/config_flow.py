@@ -51,6 +51,7 @@ from .const import (
     CONF_PROVIDER,
     CONF_SIM_INTERVAL,
     CONF_USAGE_INTERVAL,
+    CONF_WEBHOOK_ID,
     DOMAIN,
     ENTITY_GROUP_LORA_ALARMS,
     ENTITY_GROUP_LORA_SIGNAL,
@@ -61,6 +62,7 @@ from .const import (
     LOGGER,
     PROVIDER_NAMES,
 )
+from .webhook import async_webhook_url
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -257,7 +259,7 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_reauth(
         self,
-        entry_data: Mapping[str, Any],  # noqa: ARG002 - HA's reauth signature
+        entry_data: Mapping[str, Any],
     ) -> ConfigFlowResult:
         """Start reauthentication: the provider refused the stored credentials."""
         return await self.async_step_reauth_confirm()
@@ -294,7 +296,12 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
         provider = Provider(entry.data[CONF_PROVIDER])
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _entry_data(provider, user_input)
+            # The webhook stays: the provider's portal points at it.
+            data = _entry_data(provider, user_input) | {
+                key: value
+                for key, value in entry.data.items()
+                if key == CONF_WEBHOOK_ID
+            }
             account, errors = await self._async_check_account(data)
             if account is not None:
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
@@ -334,15 +341,18 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
-    """Polling interval per kind of data and the entity groups to create."""
+    """Polling interval per kind of data and the entity groups to create.
+
+    For a provider that pushes, the form is the provider's own step and also
+    says which URL to enter at the provider.
+    """
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the options that apply to the entry's provider."""
-        intervals, groups = _options_for(
-            Provider(self.config_entry.data[CONF_PROVIDER])
-        )
+        provider = Provider(self.config_entry.data[CONF_PROVIDER])
+        intervals, groups = _options_for(provider)
         if user_input is not None:
             # The number selector gives floats; the intervals are whole minutes.
             return self.async_create_entry(
@@ -367,9 +377,28 @@ class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
                 ),
             }
         )
+        step_id, placeholders = "init", None
+        if (webhook_id := self.config_entry.data.get(CONF_WEBHOOK_ID)) is not None:
+            step_id = provider.value
+            placeholders = {
+                "webhook_url": await async_webhook_url(self.hass, webhook_id)
+            }
         return self.async_show_form(
-            step_id="init",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
                 schema, self.config_entry.options
             ),
+            description_placeholders=placeholders,
         )
+
+    async def async_step_tmobile_easy_connect(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Save the options of a T-Mobile account."""
+        return await self.async_step_init(user_input)
+
+    async def async_step_kpn_lora(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Save the options of a KPN LoRa account."""
+        return await self.async_step_init(user_input)

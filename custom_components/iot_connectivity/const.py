@@ -26,12 +26,12 @@ CONF_PLAN_INTERVAL: Final = "plan_interval"
 CONF_ENTITY_GROUPS: Final = "entity_groups"
 
 INTERVAL_BOUNDS: Final[dict[str, tuple[int, int, int]]] = {
-    # option: (default, minimum, maximum) in minutes
     CONF_SIM_INTERVAL: (5, 1, 60),
     CONF_USAGE_INTERVAL: (30, 5, 1440),
     CONF_LORA_INTERVAL: (5, 1, 60),
     CONF_PLAN_INTERVAL: (360, 60, 1440),
 }
+"""Each interval option's default, minimum and maximum, in minutes."""
 
 ENTITY_GROUP_USAGE: Final = "usage"
 ENTITY_GROUP_QUOTA: Final = "quota"
@@ -50,6 +50,20 @@ ENTITY_GROUPS: Final = (
 def interval(minutes: int) -> timedelta:
     """An option value in minutes as a timedelta."""
     return timedelta(minutes=minutes)
+
+
+PUSH_PROVIDERS: Final = frozenset({Provider.TMOBILE_EASY_CONNECT, Provider.KPN_LORA})
+"""Providers that push to the entry's webhook: SMS (T-Mobile) and uplinks (KPN LoRa)."""
+
+EVENT_SMS_RECEIVED: Final = f"{DOMAIN}_sms_received"
+EVENT_SMS_DELIVERY: Final = f"{DOMAIN}_sms_delivery"
+EVENT_LORA_UPLINK: Final = f"{DOMAIN}_lora_uplink"
+EVENT_LORA_ALARM: Final = f"{DOMAIN}_lora_alarm"
+
+
+def push_signal(entry_id: str, item_id: str | None, key: str) -> str:
+    """The dispatcher signal of one SIM's or device's event entity ``key``."""
+    return f"{DOMAIN}_push_{entry_id}_{item_id}_{key}"
 
 
 PROVIDER_NAMES: Final = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
@@ -29,6 +29,7 @@ from .api.models import (
     LoraAlarm,
     LoraDevice,
     LoraHealth,
+    LoraUplink,
     Provider,
     Sim,
     SimQuota,
@@ -46,6 +47,7 @@ from .const import (
     ENTITY_GROUP_QUOTA,
     ENTITY_GROUP_SESSION,
     ENTITY_GROUP_USAGE,
+    EVENT_LORA_ALARM,
     INTERVAL_BOUNDS,
     LOGGER,
     PROVIDER_NAMES,
@@ -54,6 +56,7 @@ from .const import (
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
+    from datetime import datetime
 
     from .api.kpn_lora import KpnLoraClient
 
@@ -156,6 +159,11 @@ def hub_device_info(entry: ConfigEntry[Any]) -> DeviceInfo:
     )
 
 
+def iso_or_none(moment: datetime | None) -> str | None:
+    """A time as event data: ISO 8601 text."""
+    return moment.isoformat() if moment is not None else None
+
+
 class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc.ABC):
     """Fetches one kind of data; ``items`` are its entities' SIMs, devices or plans.
 
@@ -194,6 +202,13 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
         """Return the device of an item's entities; the hub unless overridden."""
         del item_id
         return DeviceInfo(identifiers={hub_identifier(self.config_entry)})
+
+    def registry_device_id(self, item_id: str) -> str | None:
+        """Return the device registry id of an item's device, once it exists."""
+        device = dr.async_get(self.hass).async_get_device_by_identifier(
+            (DOMAIN, item_id), self.config_entry.entry_id
+        )
+        return device.id if device is not None else None
 
     def _hub_device_id(self) -> str:
         """Return the registry id of the account hub, created at setup."""
@@ -410,6 +425,8 @@ class LoraCoordinator(IoTConnectivityCoordinator[LoraData, LoraDeviceState]):
         super().__init__(hass, entry, CONF_LORA_INTERVAL)
         self.client = client
         self._read_alarms = ENTITY_GROUP_LORA_ALARMS in entity_groups
+        self._open_alarms: set[str] | None = None
+        """The refs of the open alarms at the last read; None before it."""
 
     @property
     @override
@@ -445,7 +462,61 @@ class LoraCoordinator(IoTConnectivityCoordinator[LoraData, LoraDeviceState]):
             for device in devices
         }
         self._async_remove_stale_devices(states)
+        self._async_announce_new_alarms(states)
         return LoraData(devices=states, api_quota=self.client.api_quota)
+
+    @callback
+    def _async_announce_new_alarms(self, states: Mapping[str, LoraDeviceState]) -> None:
+        """Fire an event for every alarm that is open now and was not before.
+
+        Alarms already open at the first read are not new to the user; an
+        alarm that was cleared or acknowledged and opens again is announced again.
+        """
+        known = self._open_alarms
+        self._open_alarms = {
+            alarm.ref for state in states.values() for alarm in state.alarms
+        }
+        if known is None:
+            return
+        for eui, state in states.items():
+            for alarm in state.alarms:
+                if alarm.ref in known:
+                    continue
+                self.hass.bus.async_fire(
+                    EVENT_LORA_ALARM,
+                    {
+                        "device_id": self.registry_device_id(eui),
+                        "dev_eui": eui,
+                        "alarm_ref": alarm.ref,
+                        "type_id": alarm.type_id,
+                        "type": alarm.type_name,
+                        "severity": alarm.severity.name.lower(),
+                        "raised_at": iso_or_none(alarm.created_at),
+                        "info": list(alarm.info),
+                    },
+                )
+
+    @callback
+    def async_apply_uplink(self, uplink: LoraUplink) -> None:
+        """Show a pushed uplink's radio figures and time now, not at the next poll.
+
+        The poll schedule stays as it is: pushes must not postpone the reads of
+        alarms, battery and counters.
+        """
+        state = self.data.devices[uplink.eui]
+        device = state.device
+        updated = replace(
+            device,
+            last_rssi=device.last_rssi if uplink.rssi is None else uplink.rssi,
+            last_snr=device.last_snr if uplink.snr is None else uplink.snr,
+            last_sf=device.last_sf if uplink.sf is None else uplink.sf,
+            last_uplink=uplink.time or dt_util.utcnow(),
+        )
+        self.data = replace(
+            self.data,
+            devices={**self.data.devices, uplink.eui: replace(state, device=updated)},
+        )
+        self.async_update_listeners()
 
 
 class PlanCoordinator(IoTConnectivityCoordinator[PlanData, ConnectivityPlan]):

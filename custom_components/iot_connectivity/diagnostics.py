@@ -64,7 +64,7 @@ def _coordinator_data(data: IoTConnectivityData) -> dict[str, Any]:
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant,  # noqa: ARG001 - Home Assistant's diagnostics signature
+    hass: HomeAssistant,
     entry: IoTConnectivityConfigEntry,
 ) -> dict[str, Any]:
     """Everything the entry knows, with credentials and personal data redacted."""
@@ -81,7 +81,7 @@ async def async_get_config_entry_diagnostics(
 
 
 async def async_get_device_diagnostics(
-    hass: HomeAssistant,  # noqa: ARG001 - Home Assistant's diagnostics signature
+    hass: HomeAssistant,
     entry: IoTConnectivityConfigEntry,
     device: DeviceEntry,
 ) -> dict[str, Any]:

@@ -401,7 +401,7 @@ API_QUOTA_SENSORS: tuple[SensorDescription[SimData | LoraData], ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant,  # noqa: ARG001 - Home Assistant's platform signature
+    hass: HomeAssistant,
     entry: IoTConnectivityConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:

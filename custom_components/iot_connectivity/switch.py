@@ -57,7 +57,7 @@ SWITCHES: tuple[IoTConnectivitySwitchEntityDescription, ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant,  # noqa: ARG001 - Home Assistant's platform signature
+    hass: HomeAssistant,
     entry: IoTConnectivityConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:

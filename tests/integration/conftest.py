@@ -14,6 +14,7 @@ from homeassistant.const import (
     CONF_USERNAME,
     Platform,
 )
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -25,21 +26,29 @@ from custom_components.iot_connectivity.const import (
     CONF_AS_KEY,
     CONF_LRC_URL,
     CONF_PROVIDER,
+    CONF_WEBHOOK_ID,
     DOMAIN,
     PROVIDER_NAMES,
 )
 from iot_emulator import infobip, kpn_gateway, kpn_lora, tmobile
+from iot_emulator.examples import load_example
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from homeassistant.core import HomeAssistant, State
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
     from syrupy.assertion import SnapshotAssertion
 
     from iot_emulator.server import EmulatorServer
 
 FROZEN_TIME = "2026-11-16T12:00:00+00:00"
 """When the snapshot tests run: the emulators' own clock follows it."""
+
+ROUTE = load_example("kpn_lora", "routing_profile_request")["routes"][0]
+AS_ID: str = ROUTE["asId"]
+AS_KEY: str = ROUTE["asKey"]
+"""The route of the document's routing profile: the LRC emulator knows its key."""
 
 CREDENTIALS: dict[Provider, Callable[[str], dict[str, Any]]] = {
     Provider.KPN_IOT_SIM: lambda url: {
@@ -63,8 +72,8 @@ CREDENTIALS: dict[Provider, Callable[[str], dict[str, Any]]] = {
         CONF_PASSWORD: kpn_lora.DEFAULT_THINGPARK_PASSWORD,
         CONF_URL: url,
         CONF_LRC_URL: url,
-        CONF_AS_ID: "demo-as-id",
-        CONF_AS_KEY: "demo-as-key",
+        CONF_AS_ID: AS_ID,
+        CONF_AS_KEY: AS_KEY,
     },
 }
 
@@ -74,6 +83,14 @@ def state_of(hass: HomeAssistant, entity_id: str) -> State:
     state = hass.states.get(entity_id)
     assert state is not None, f"{entity_id} has no state"
     return state
+
+
+def device_id(hass: HomeAssistant, item_id: str) -> str:
+    """The registry id of the device of a SIM (ICCID) or LoRa device (DevEUI)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    return dr.async_get_device_id_by_identifier(
+        hass, (DOMAIN, item_id), config_entry_id=entry.entry_id
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -152,3 +169,15 @@ async def init_integration(
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
     return mock_config_entry
+
+
+@pytest.fixture
+async def webhook_url(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+) -> str:
+    """The entry's webhook on Home Assistant's HTTP server, on a real port."""
+    client = await hass_client_no_auth()
+    path = f"/api/webhook/{init_integration.data[CONF_WEBHOOK_ID]}"
+    return str(client.make_url(path))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
 
+from homeassistant.components import cloud
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import (
     CONF_API_KEY,
@@ -14,7 +16,9 @@ from homeassistant.const import (
     CONF_URL,
     CONF_USERNAME,
 )
+from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
+from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import TextSelector, TextSelectorType
 import probatio
 import pytest
@@ -33,6 +37,7 @@ from custom_components.iot_connectivity.const import (
     CONF_PROVIDER,
     CONF_SIM_INTERVAL,
     CONF_USAGE_INTERVAL,
+    CONF_WEBHOOK_ID,
     DOMAIN,
     INTERVAL_BOUNDS,
 )
@@ -717,3 +722,105 @@ async def test_options_out_of_bounds(
         )
 
     assert not entry.options
+
+
+WEBHOOK_ID = "0123456789abcdef" * 4
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT, Provider.KPN_LORA])
+@pytest.mark.parametrize(
+    ("external_url", "cloudhook", "shown"),
+    [
+        (None, None, f"/api/webhook/{WEBHOOK_ID}"),
+        (
+            "https://ha.example.com",
+            None,
+            f"https://ha.example.com/api/webhook/{WEBHOOK_ID}",
+        ),
+        (
+            "https://ha.example.com",
+            "https://hooks.nabu.casa/abc",
+            "https://hooks.nabu.casa/abc",
+        ),
+        (
+            "https://ha.example.com",
+            cloud.CloudNotConnected(),
+            f"https://ha.example.com/api/webhook/{WEBHOOK_ID}",
+        ),
+    ],
+    ids=["no_url", "external_url", "cloudhook", "cloud_not_connected"],
+)
+async def test_options_show_webhook_url(  # noqa: PLR0917 - fixtures and parameters
+    hass: HomeAssistant,
+    emulator: EmulatorServer,
+    provider: Provider,
+    external_url: str | None,
+    cloudhook: str | Exception | None,
+    shown: str,
+) -> None:
+    """A pushing provider's options say which URL to enter at the provider."""
+    if external_url is not None:
+        await async_process_ha_core_config(hass, {"external_url": external_url})
+    no_url = patch(
+        "homeassistant.components.webhook.get_url", side_effect=NoURLAvailableError
+    )
+    entry = mock_entry(emulator, provider)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, data=entry.data | {CONF_WEBHOOK_ID: WEBHOOK_ID}
+    )
+    intervals, groups = OPTIONS[provider]
+
+    with (
+        patch.object(
+            cloud, "async_active_subscription", return_value=cloudhook is not None
+        ),
+        patch.object(
+            cloud,
+            "async_get_or_create_cloudhook",
+            AsyncMock(side_effect=[cloudhook]),
+        ) as create_cloudhook,
+        no_url if external_url is None else nullcontext(),
+    ):
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == provider
+    assert result["description_placeholders"] == {"webhook_url": shown}
+    if cloudhook is not None:
+        create_cloudhook.assert_awaited_once_with(hass, WEBHOOK_ID)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {intervals[0]: 10, intervals[1]: 120}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        intervals[0]: 10,
+        intervals[1]: 120,
+        CONF_ENTITY_GROUPS: groups,
+    }
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT, Provider.KPN_LORA])
+async def test_reconfigure_keeps_webhook(
+    hass: HomeAssistant, emulator: EmulatorServer, provider: Provider
+) -> None:
+    """The provider's portal points at the webhook: reconfiguring keeps it."""
+    entry = mock_entry(emulator, provider)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, data=entry.data | {CONF_WEBHOOK_ID: WEBHOOK_ID}
+    )
+
+    result = await entry.start_reconfigure_flow(hass)
+    user_input = form_input(emulator, provider)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == entry_data(provider, user_input) | {
+        CONF_WEBHOOK_ID: WEBHOOK_ID
+    }

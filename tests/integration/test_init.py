@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import re
 from typing import TYPE_CHECKING
+from unittest.mock import patch
 
+from homeassistant.components import cloud
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import (
     CONF_API_KEY,
@@ -14,6 +17,7 @@ from homeassistant.const import (
 )
 from homeassistant.helpers import device_registry as dr
 import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.iot_connectivity import async_remove_config_entry_device
 from custom_components.iot_connectivity.api.models import Provider
@@ -21,15 +25,20 @@ from custom_components.iot_connectivity.const import (
     CONF_ENTITY_GROUPS,
     CONF_SIM_INTERVAL,
     CONF_USAGE_INTERVAL,
+    CONF_WEBHOOK_ID,
     DOMAIN,
+    EVENT_SMS_RECEIVED,
 )
+from iot_emulator import tmobile
 from iot_emulator.core import Fault, FaultKind
 
 from .conftest import state_of
 
 if TYPE_CHECKING:
+    import aiohttp
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
     from iot_emulator.server import EmulatorServer
 
@@ -204,3 +213,113 @@ async def test_device_gone_while_stopped_is_removed(
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("provider", "pushes"),
+    [
+        (Provider.KPN_IOT_SIM, False),
+        (Provider.TMOBILE_EASY_CONNECT, True),
+        (Provider.INFOBIP_IOT, False),
+        (Provider.KPN_LORA, True),
+    ],
+)
+async def test_webhook_created_once(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    init_integration: MockConfigEntry,
+    pushes: bool,
+) -> None:
+    """A provider that pushes gets a random webhook, kept across reloads."""
+    webhook_id = init_integration.data.get(CONF_WEBHOOK_ID)
+
+    assert (webhook_id is not None) is pushes
+    if webhook_id is not None:
+        assert re.fullmatch("[0-9a-f]{64}", webhook_id)
+        assert webhook_id in await webhooks(hass, hass_ws_client)
+
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert init_integration.data.get(CONF_WEBHOOK_ID) == webhook_id
+
+
+async def webhooks(hass: HomeAssistant, ws_client: WebSocketGenerator) -> set[str]:
+    """The ids of the registered webhooks, as the webhook/list command lists them."""
+    client = await ws_client(hass)
+    await client.send_json_auto_id({"type": "webhook/list"})
+    answer = await client.receive_json()
+    assert answer["success"]
+    return {hook["webhook_id"] for hook in answer["result"]}
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+async def test_unload_unregisters_webhook(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+) -> None:
+    """After unloading, pushes reach nothing: no event, and PATCH is refused."""
+    events = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    (result,) = await tmobile.push_sms_mo(
+        http_session, webhook_url, iccid="8988280666000001234", text="Anyone?"
+    )
+    report = await tmobile.push_delivery_report(
+        http_session, webhook_url, sms_id=1, iccid="8988280666000001234"
+    )
+
+    # The webhook component answers 200 for unknown webhooks, revealing nothing.
+    assert (result.status, report.status) == (200, 405)
+    assert not events
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+@pytest.mark.parametrize("cloud_active", [True, False])
+async def test_remove_deletes_cloudhook(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud_active: bool
+) -> None:
+    """Removing the entry removes its cloudhook, when Home Assistant Cloud is on."""
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=cloud_active),
+        patch.object(cloud, "async_delete_cloudhook") as delete,
+    ):
+        await hass.config_entries.async_remove(init_integration.entry_id)
+
+    if cloud_active:
+        delete.assert_awaited_once_with(hass, init_integration.data[CONF_WEBHOOK_ID])
+    else:
+        delete.assert_not_called()
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_IOT_SIM])
+async def test_remove_without_webhook(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An entry without a webhook has no cloudhook to remove."""
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(cloud, "async_delete_cloudhook") as delete,
+    ):
+        await hass.config_entries.async_remove(init_integration.entry_id)
+
+    delete.assert_not_called()
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+async def test_remove_with_cloud_unavailable(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A cloud that cannot be reached does not stop the removal."""
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(
+            cloud, "async_delete_cloudhook", side_effect=cloud.CloudNotAvailable
+        ),
+    ):
+        await hass.config_entries.async_remove(init_integration.entry_id)
+
+    assert not hass.config_entries.async_entries(DOMAIN)
