@@ -67,6 +67,8 @@ MAX_UPLINK_AGE: Final = timedelta(minutes=10)
 REMEMBERED_KEYS: Final = 1024
 """Push ids (and unknown senders) remembered, to fire (and warn) once each."""
 PENDING_MESSAGES: Final = 64
+MAX_PARTS: Final = 255
+"""Concatenated SMS carry the part count in one byte of the user data header."""
 """Multi-part SMS waiting for their other parts; the oldest is dropped beyond."""
 
 SMS_EVENT_KEY: Final = "sms"
@@ -257,6 +259,8 @@ class TMobileReceiver(PushReceiver):
         info = sms.multipart
         if info is None or info.total <= 1:
             return [sms]
+        if not 1 <= info.part <= info.total <= MAX_PARTS:
+            raise PushRefusedError(HTTPStatus.BAD_REQUEST, "impossible multi_part_info")
         key = (sms.iccid, info.identifier)
         parts = self._pending.setdefault(key, {})
         parts[info.part] = sms
@@ -264,7 +268,10 @@ class TMobileReceiver(PushReceiver):
         if len(self._pending) > PENDING_MESSAGES:
             dropped, _ = self._pending.popitem(last=False)
             LOGGER.warning("Dropped an incomplete multi-part SMS of %s", dropped[0])
-        if sorted(parts) != list(range(1, info.total + 1)):
+        # ``total`` comes from the push: count, never build a range of it.
+        if len(parts) != info.total or any(
+            number not in parts for number in range(1, len(parts) + 1)
+        ):
             return None
         del self._pending[key]
         return [parts[number] for number in sorted(parts)]
@@ -352,7 +359,10 @@ class LoraReceiver(PushReceiver):
             raise PushRefusedError(HTTPStatus.BAD_REQUEST, "not an object")
         if not verify_uplink_token(query, body, as_key):
             raise PushRefusedError(HTTPStatus.UNAUTHORIZED, "bad Token")
-        signed_at = dt_util.parse_datetime(_query_value(query, "Time") or "")
+        try:
+            signed_at = dt_util.parse_datetime(_query_value(query, "Time") or "")
+        except ValueError:  # shaped like a time, but no real date
+            signed_at = None
         if signed_at is None:
             raise PushRefusedError(HTTPStatus.UNAUTHORIZED, "no Time")
         if signed_at.tzinfo is None:

@@ -35,6 +35,8 @@ _LOGGER = logging.getLogger(__package__)
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30)
 TOKEN_REFRESH_MARGIN = 60.0
 """Seconds before expiry at which a cached token is renewed."""
+TOKEN_RETRY_DELAY = 30.0
+"""Seconds during which refused credentials are not offered again."""
 
 _INVALID_REQUEST_STATUSES = frozenset({400, 405, 409, 412, 413, 422})
 
@@ -56,7 +58,8 @@ class Response:
         """The body parsed as JSON, or InvalidResponseError."""
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as err:
+        # A deeply nested body exhausts the decoder's stack: RecursionError.
+        except (ValueError, RecursionError) as err:
             raise InvalidResponseError("The provider sent malformed JSON") from err
 
 
@@ -72,8 +75,8 @@ class Authenticator(abc.ABC):
         """Whether a 401 may be cured by fetching a new credential."""
         return False
 
-    def invalidate(self) -> None:  # noqa: B027 - static credentials have nothing to forget
-        """Forget a cached credential after the provider refused it."""
+    def invalidate(self, refused: Mapping[str, str]) -> None:  # noqa: B027 - static credentials have nothing to forget
+        """Forget a cached credential after the provider refused ``refused``."""
 
 
 class TokenAuthenticator(Authenticator):
@@ -86,6 +89,8 @@ class TokenAuthenticator(Authenticator):
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
+        self._failure: AuthenticationError | None = None
+        self._retry_at = 0.0
 
     @abc.abstractmethod
     async def _fetch_token(self) -> tuple[str, float | None]:
@@ -96,29 +101,51 @@ class TokenAuthenticator(Authenticator):
         """A refused cached token is renewed once."""
         return True
 
-    def invalidate(self) -> None:
-        """Drop the cached token so the next request fetches a new one."""
-        self._token = None
-        self._expires_at = 0.0
+    def invalidate(self, refused: Mapping[str, str]) -> None:
+        """Drop the cached token if it is the refused one.
+
+        Requests refused together must not each drop the token another one
+        has just renewed.
+        """
+        if self._token is not None and refused == self._headers(self._token):
+            self._token = None
+            self._expires_at = 0.0
 
     async def token(self) -> str:
-        """A valid token, fetched once even when many requests ask at once."""
+        """A valid token, fetched once even when many requests ask at once.
+
+        Refused credentials are not offered again for
+        :data:`TOKEN_RETRY_DELAY` seconds: the requests of one poll share the
+        refusal instead of each asking again (they do not become valid by
+        themselves; new ones come with a new client).
+        """
         if self._token is not None and time.monotonic() < self._expires_at:
             return self._token
         async with self._lock:
-            if self._token is None or time.monotonic() >= self._expires_at:
+            if self._token is not None and time.monotonic() < self._expires_at:
+                return self._token
+            if self._failure is not None and time.monotonic() < self._retry_at:
+                raise self._failure.with_traceback(None)
+            try:
                 token, lifetime = await self._fetch_token()
-                lifetime = (
-                    lifetime if lifetime and lifetime > 0 else self.default_lifetime
-                )
-                margin = min(TOKEN_REFRESH_MARGIN, lifetime / 10)
-                self._token = token
-                self._expires_at = time.monotonic() + lifetime - margin
-            return self._token
+            except AuthenticationError as err:
+                self._failure = err
+                self._retry_at = time.monotonic() + TOKEN_RETRY_DELAY
+                raise
+            self._failure = None
+            lifetime = lifetime if lifetime and lifetime > 0 else self.default_lifetime
+            margin = min(TOKEN_REFRESH_MARGIN, lifetime / 10)
+            self._token = token
+            self._expires_at = time.monotonic() + lifetime - margin
+            return token
+
+    @staticmethod
+    def _headers(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
 
     async def headers(self) -> dict[str, str]:
         """An ``Authorization: Bearer`` header."""
-        return {"Authorization": f"Bearer {await self.token()}"}
+        return self._headers(await self.token())
 
     def __repr__(self) -> str:
         """Never show the token."""
@@ -129,7 +156,7 @@ def _provider_message(body: bytes) -> str | None:
     """The human explanation in a provider's error body, if any."""
     try:
         data = json.loads(body)
-    except ValueError, UnicodeDecodeError:
+    except ValueError, RecursionError:
         text = body.decode("utf-8", errors="replace").strip()
         return text[:200] or None
     obj = opt_mapping(data)
@@ -229,13 +256,14 @@ class HttpClient:
                 form=form,
             )
 
+        refused = await auth.headers() if auth is not None else {}
         try:
-            return await send(await auth.headers() if auth is not None else {})
+            return await send(refused)
         except AuthenticationError as err:
             refused_token = err.status == HTTPStatus.UNAUTHORIZED
             if auth is None or not auth.retry_on_unauthorized or not refused_token:
                 raise
-        auth.invalidate()
+        auth.invalidate(refused)
         # A failure to fetch the new token is a credentials problem and propagates.
         auth_headers = await auth.headers()
         try:

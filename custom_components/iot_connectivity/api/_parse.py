@@ -41,7 +41,9 @@ def opt_str(value: Any) -> str | None:
     if isinstance(value, str):
         stripped = value.strip()
         return stripped or None
-    if isinstance(value, int | float) and math.isfinite(value):
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
         return str(value)
     return None
 
@@ -59,7 +61,10 @@ def opt_float(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:  # an integer beyond any float
+            return None
     elif isinstance(value, str):
         try:
             result = float(value.strip().removesuffix("dB").removesuffix("%"))
@@ -98,10 +103,11 @@ def opt_datetime(value: Any) -> datetime | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        if not math.isfinite(value) or value <= 0:
+        millis = opt_float(value)
+        if millis is None or millis <= 0:
             return None
         try:
-            return datetime.fromtimestamp(value / 1000, tz=UTC)
+            return datetime.fromtimestamp(millis / 1000, tz=UTC)
         except OverflowError, OSError, ValueError:
             return None
     if not isinstance(value, str) or not value.strip():

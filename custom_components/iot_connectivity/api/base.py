@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import ClassVar
 
-from .errors import IoTConnectivityError
+from .errors import IoTConnectivityError, NotFoundError
 from .models import (
     AccountInfo,
     ActionResult,
@@ -114,10 +114,28 @@ class SimClient(abc.ABC):
     async def gather_by_iccid[T](
         self, iccids: Iterable[str], fetch: Callable[[str], Awaitable[T]]
     ) -> dict[str, T]:
-        """Run ``fetch`` per ICCID, a few at a time, keyed by ICCID."""
+        """Run ``fetch`` per ICCID, a few at a time, keyed by ICCID.
 
-        async def bounded(iccid: str) -> tuple[str, T]:
+        SIMs the provider no longer knows (removed since they were listed) are
+        left out. After the first other failure no further fetch starts; it is
+        raised once those in flight have ended, so none goes on unseen.
+        """
+        fetched: dict[str, T] = {}
+        failure: IoTConnectivityError | None = None
+
+        async def bounded(iccid: str) -> None:
+            nonlocal failure
             async with self._semaphore:
-                return iccid, await fetch(iccid)
+                if failure is not None:
+                    return
+                try:
+                    fetched[iccid] = await fetch(iccid)
+                except NotFoundError:
+                    return
+                except IoTConnectivityError as err:
+                    failure = failure or err
 
-        return dict(await asyncio.gather(*(bounded(i) for i in iccids)))
+        await asyncio.gather(*(bounded(i) for i in iccids))
+        if failure is not None:
+            raise failure
+        return fetched

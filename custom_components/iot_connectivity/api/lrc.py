@@ -195,7 +195,9 @@ def verify_uplink_token(
     if any(part is None for part in parts):
         return False
     expected = sign("".join(str(part) for part in parts) + signed_query, as_key)
-    return hmac.compare_digest(expected, token.strip().lower())
+    token = token.strip().lower()
+    # compare_digest takes no non-ASCII text, and no Token of ours has any.
+    return token.isascii() and hmac.compare_digest(expected, token)
 
 
 def _gateway_count(lrrs: Any) -> int | None:

@@ -204,9 +204,7 @@ def parse_session(data: Any, *, iccid: str) -> SimSession:
         online=_ONLINE_BY_STATE.get(state) if answered else None,
         operator=_name(location.get("operator")),
         country=_name(location.get("country")),
-        last_seen=replied - timedelta(minutes=age)
-        if replied is not None and age is not None
-        else None,
+        last_seen=_minutes_before(replied, age),
     )
 
 
@@ -242,6 +240,16 @@ def parse_delivery_report(data: Any) -> SmsDeliveryReport:
         submitted_at=opt_datetime(report.get("submit_date")),
         final_at=opt_datetime(report.get("final_date")),
     )
+
+
+def _minutes_before(moment: datetime | None, minutes: float | None) -> datetime | None:
+    """``moment`` less ``minutes``; None when either is missing or out of range."""
+    if moment is None or minutes is None:
+        return None
+    try:
+        return moment - timedelta(minutes=minutes)
+    except OverflowError:
+        return None
 
 
 def _total(stats: list[Mapping[str, Any]], section: str, key: str) -> float | None:

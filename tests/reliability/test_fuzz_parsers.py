@@ -1,0 +1,413 @@
+"""Property tests: every provider parser survives generated and mutated payloads.
+
+Seeds are the provider documents' examples (iot_emulator/examples) and what
+the emulator serves. A parser may refuse a payload only with the library's own
+typed errors (:class:`IoTConnectivityError`); anything else is a bug. The
+number of examples of each target is explicit and counted for the run summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import example, given, settings, strategies as st
+from multidict import CIMultiDict, CIMultiDictProxy
+import pytest
+
+from custom_components.iot_connectivity.api import (
+    _http,
+    infobip,
+    kpn_lora,
+    kpn_sim,
+    lrc,
+    tmobile,
+)
+from custom_components.iot_connectivity.api.errors import IoTConnectivityError
+from custom_components.iot_connectivity.api.models import (
+    ApiQuota,
+    LoraAlarm,
+    LoraDevice,
+)
+from custom_components.iot_connectivity.api.sms import SmsEncoding, SmsRules
+from iot_emulator.examples import load_example
+from iot_emulator.server import EmulatorServer
+
+from .conftest import FUZZ_PROFILE
+from .counts import COUNTS
+from .payloads import JSON_SCALARS, body_bytes, mutated, payloads
+
+_SERVED = EmulatorServer(sims=2, lora_devices=2)
+"""Records as the emulator serves them, besides the documents' examples."""
+
+UPLINK_TOKEN_EXAMPLES = 600
+SMS_EXAMPLES = 500
+DOWNLINK_EXAMPLES = 500
+
+AS_KEY = "0123456789abcdef0123456789abcdef"
+UPLINK = {
+    "DevEUI_uplink": {
+        "Time": "2026-11-16T13:00:00.000+01:00",
+        "DevEUI": "0059AC0000015531",
+        "FPort": "2",
+        "FCntUp": "17",
+        "FCntDn": "3",
+        "payload_hex": "0102abcd",
+        "LrrRSSI": "-100.000000",
+        "LrrSNR": "7.500000",
+        "SpFact": "7",
+        "Lrrid": "FF0109A4",
+        "Lrrs": {"Lrr": [{"Lrrid": "FF0109A4", "Chain": "0"}]},
+        "CustomerID": "100001135",
+        "DevAddr": "00015531",
+        "MeanPER": "0.000000",
+        "Frequency": "868.1",
+    }
+}
+UPLINK_QUERY = (
+    "LrnDevEui=0059AC0000015531&LrnFPort=2&LrnInfos=TWA_100001135.AS-1-17"
+    "&AS_ID=demo.as&Time=2026-11-16T13:00:00.000+01:00"
+)
+SIGNED_UPLINK_QUERY = "?{}&Token={}".format(
+    UPLINK_QUERY.replace("+", "%2B"),
+    lrc.sign(
+        "100001135" + "0059AC0000015531" + "2" + "17" + "0102abcd" + UPLINK_QUERY,
+        AS_KEY,
+    ),
+)
+
+
+def response(body: bytes, headers: Mapping[str, str] | None = None) -> _http.Response:
+    """A successful HTTP answer as the HTTP layer hands it to a parser."""
+    return _http.Response(200, CIMultiDictProxy(CIMultiDict(headers or {})), body)
+
+
+def touch(result: Any) -> None:
+    """Read every field and derived property, as the integration would."""
+    for item in result if isinstance(result, list | tuple) else [result]:
+        if is_dataclass(item) and not isinstance(item, type):
+            asdict(item)
+        match item:
+            case LoraDevice():
+                _ = (item.battery_percent, item.external_power)
+            case LoraAlarm():
+                _ = item.is_open
+            case ApiQuota():
+                _ = (item.remaining, item.interval_seconds)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parser, the payloads it is fed, and how many of them."""
+
+    name: str
+    parse: Callable[[Any], Any]
+    inputs: st.SearchStrategy[Any]
+    examples: int
+
+
+def tmobile_example(name: str) -> Any:
+    return load_example("tmobile_easy_connect", name)
+
+
+def lora_example(name: str) -> Any:
+    return load_example("kpn_lora", name)
+
+
+def infobip_example(name: str) -> Any:
+    return load_example("infobip_iot", name)
+
+
+def kpn_example(name: str) -> Any:
+    return load_example("kpn_iot_sim", name)
+
+
+def pair(value: Any) -> tuple[Any, Any]:
+    """Two payloads from one: the mutated pair, or the same value twice."""
+    if isinstance(value, list) and len(value) == 2:
+        return value[0], value[1]
+    return value, value
+
+
+TMOBILE_SIMS = [sim.record for sim in _SERVED.tmobile.sims.values()]
+KPN_THINGS = list(_SERVED.kpn_sim.things.values())
+INFOBIP_SIMS = list(_SERVED.infobip.sims.values())
+LORA_DEVICES = [
+    device.to_json(statistics=True, extended=True)
+    for device in _SERVED.kpn_lora.devices.values()
+]
+
+TARGETS = (
+    # KPN IoT Programmable SIM
+    Target("kpn thing", kpn_sim.parse_thing, payloads(*KPN_THINGS), 700),
+    Target(
+        "kpn sessions",
+        kpn_sim.parse_sessions,
+        payloads(kpn_example("thing_status")),
+        600,
+    ),
+    Target(
+        "kpn things page",
+        lambda value: kpn_sim.parse_things_page(
+            response(value[0], {"X-Total-Count": value[1]})
+        ),
+        st.tuples(body_bytes(KPN_THINGS), st.text(max_size=8)),
+        500,
+    ),
+    Target(
+        "kpn sms answer",
+        lambda body: kpn_sim.parse_sms_answer(response(body)),
+        body_bytes("msg-1", {"MessageId": "msg-1"}),
+        300,
+    ),
+    # T-Mobile IoT Easy Connect
+    Target(
+        "tmobile token",
+        tmobile.parse_token,
+        payloads(tmobile_example("token_response")),
+        300,
+    ),
+    Target("tmobile sim", tmobile.parse_sim, payloads(*TMOBILE_SIMS), 600),
+    Target(
+        "tmobile sim update body",
+        tmobile.sim_update_body,
+        payloads(*TMOBILE_SIMS),
+        300,
+    ),
+    Target(
+        "tmobile usage",
+        lambda value: tmobile.parse_usage(value, iccid="8988280666000001234"),
+        payloads(tmobile_example("usage")),
+        600,
+    ),
+    Target(
+        "tmobile quota",
+        lambda value: tmobile.parse_quota(*pair(value), iccid="8988280666000001234"),
+        payloads([tmobile_example("quota_data"), tmobile_example("quota_sms")]),
+        600,
+    ),
+    Target(
+        "tmobile session",
+        lambda value: tmobile.parse_session(value, iccid="8988280666000001234"),
+        payloads(tmobile_example("connectivity_info")),
+        600,
+    ),
+    Target(
+        "tmobile sms mo", tmobile.parse_sms_mo, payloads(tmobile_example("sms_mo")), 500
+    ),
+    Target(
+        "tmobile delivery report",
+        tmobile.parse_delivery_report,
+        payloads(tmobile_example("delivery_report")),
+        500,
+    ),
+    Target(
+        "tmobile paging headers",
+        lambda value: tmobile._page_count(value[0], value[1]),
+        st.tuples(
+            st.dictionaries(
+                st.sampled_from(["X-Total-Pages", "X-Total-Count", "X-Other"]),
+                st.text(max_size=12) | st.integers().map(str),
+            ),
+            st.integers(0, 200),
+        ),
+        300,
+    ),
+    # Infobip IoT SIM
+    Target("infobip sim", infobip.parse_sim, payloads(*INFOBIP_SIMS), 600),
+    Target(
+        "infobip usage",
+        lambda value: infobip.parse_usage(value, "8981100022152967721"),
+        payloads(infobip_example("usage"), *infobip_example("usage_monthly")["usage"]),
+        500,
+    ),
+    Target(
+        "infobip action",
+        lambda body: infobip.parse_action(response(body)),
+        body_bytes(infobip_example("status_response")),
+        300,
+    ),
+    # KPN LoRa (ThingPark)
+    Target("lora device", kpn_lora.parse_device, payloads(*LORA_DEVICES), 700),
+    Target(
+        "lora alarm",
+        kpn_lora.parse_alarm,
+        payloads(*lora_example("device_alarms")),
+        600,
+    ),
+    Target(
+        "lora health",
+        kpn_lora.parse_health,
+        payloads(lora_example("health_statistics")),
+        300,
+    ),
+    Target(
+        "lora connectivity plan",
+        kpn_lora.parse_connectivity_plan,
+        payloads(*lora_example("connectivity_plans")),
+        300,
+    ),
+    Target(
+        "lora frame statistics",
+        kpn_lora.parse_frame_statistics,
+        payloads(*lora_example("frame_statistics")),
+        500,
+    ),
+    Target("lrc uplink", lrc.parse_uplink, payloads(UPLINK), 600),
+    # The HTTP layer: bodies, error bodies and headers
+    Target("json body", lambda body: response(body).json(), body_bytes(UPLINK), 400),
+    Target(
+        "provider error message",
+        _http._provider_message,
+        body_bytes(lora_example("error"), {"requestError": {"serviceException": {}}}),
+        300,
+    ),
+    Target(
+        "quota and retry headers",
+        lambda headers: (_http.parse_api_quota(headers), _http._retry_after(headers)),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "quota-limit",
+                    "quota-used",
+                    "quota-interval",
+                    "quota-time-unit",
+                    "quota-reset-UTC",
+                    "Retry-After",
+                ]
+            ),
+            JSON_SCALARS.map(str)
+            | st.sampled_from(
+                ["Wed, 21 Oct 2015 07:28:00 GMT", "Mon, 99 Foo 9999 99:99:99 -0000"]
+            ),
+        ),
+        500,
+    ),
+)
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda target: target.name)
+def test_parser_survives(target: Target) -> None:
+    """Every payload parses, or is refused with the library's own typed error."""
+
+    @settings(settings.get_profile(FUZZ_PROFILE), max_examples=target.examples)
+    @given(value=target.inputs)
+    def parse(value: Any) -> None:
+        COUNTS["fuzz examples"] += 1
+        try:
+            result = target.parse(value)
+        except IoTConnectivityError:
+            return
+        touch(result)
+
+    parse()
+
+
+@settings(settings.get_profile(FUZZ_PROFILE), max_examples=UPLINK_TOKEN_EXAMPLES)
+@given(
+    query=st.one_of(
+        st.just(SIGNED_UPLINK_QUERY),
+        st.text(max_size=300),
+        st.builds(
+            lambda cut, text: SIGNED_UPLINK_QUERY[:cut] + text,
+            st.integers(0, len(SIGNED_UPLINK_QUERY)),
+            st.text(max_size=80),
+        ),
+        st.dictionaries(st.text(max_size=10), st.text(max_size=80)),
+        st.dictionaries(
+            st.sampled_from([*lrc.UPLINK_QUERY_KEYS, lrc.TOKEN_PARAMETER]),
+            st.text(max_size=80),
+        ),
+    ),
+    uplink=payloads(UPLINK),
+    as_key=st.sampled_from([AS_KEY, ""]) | st.text(max_size=40),
+)
+@example(query=SIGNED_UPLINK_QUERY + "é", uplink=UPLINK, as_key=AS_KEY)
+def test_uplink_token_check_never_raises(query: Any, uplink: Any, as_key: str) -> None:
+    """Whatever a sender makes of query, body and key, the answer is a bool."""
+    COUNTS["fuzz examples"] += 1
+    if not isinstance(uplink, dict):
+        uplink = {"DevEUI_uplink": uplink}
+    assert isinstance(lrc.verify_uplink_token(query, uplink, as_key), bool)
+
+
+def test_signed_uplink_verifies() -> None:
+    """The fuzzed token check accepts the one correctly signed uplink."""
+    assert lrc.verify_uplink_token(SIGNED_UPLINK_QUERY, UPLINK, AS_KEY)
+    assert not lrc.verify_uplink_token(SIGNED_UPLINK_QUERY, UPLINK, AS_KEY[::-1])
+
+
+@settings(settings.get_profile(FUZZ_PROFILE), max_examples=SMS_EXAMPLES)
+@given(
+    text=st.text(max_size=400),
+    encoding=st.none() | st.sampled_from(SmsEncoding),
+    parts=st.integers(1, 6),
+)
+def test_sms_rules_never_crash(
+    text: str, encoding: SmsEncoding | None, parts: int
+) -> None:
+    """An SMS is measured or refused with a typed, reasoned error."""
+    COUNTS["fuzz examples"] += 1
+    try:
+        info = SmsRules(max_parts=parts).check(text, encoding)
+    except IoTConnectivityError:
+        return
+    assert info.parts <= parts
+
+
+@settings(settings.get_profile(FUZZ_PROFILE), max_examples=DOWNLINK_EXAMPLES)
+@given(
+    eui=st.text(max_size=20)
+    | st.sampled_from(["0059AC0000015531", " 0059ac0000015531 "]),
+    payload_hex=st.text(max_size=20) | st.binary(max_size=300).map(bytes.hex),
+    port=st.integers(-5, 300),
+    fcnt_down=st.none() | st.integers(-5, 2**40),
+)
+def test_downlink_checks_never_crash(
+    eui: str, payload_hex: str, port: int, fcnt_down: int | None
+) -> None:
+    """A downlink is signed or refused with a typed error before anything is sent."""
+    COUNTS["fuzz examples"] += 1
+    try:
+        dev_eui = lrc.normalize_eui(eui)
+        lrc.validate_downlink(payload_hex, port, fcnt_down)
+    except IoTConnectivityError:
+        return
+    query = lrc.downlink_query(
+        dev_eui=dev_eui,
+        port=port,
+        payload_hex=payload_hex,
+        as_id="demo.as",
+        as_key=AS_KEY,
+        time=datetime(2026, 11, 16, tzinfo=UTC),
+        fcnt_down=fcnt_down,
+    )
+    signed, _, token = query.partition("&Token=")
+    assert signed.startswith(f"DevEUI={dev_eui}&FPort={port}&")
+    assert len(token) == 64
+
+
+def test_fuzzing_budget() -> None:
+    """The examples asked of the tests above add up to at least 10,000."""
+    asked = sum(target.examples for target in TARGETS) + sum(
+        (UPLINK_TOKEN_EXAMPLES, SMS_EXAMPLES, DOWNLINK_EXAMPLES)
+    )
+    assert asked >= 10_000
+
+
+def test_mutations_reach_every_depth() -> None:
+    """The mutation strategy changes values nested three levels deep."""
+    seed = {"a": {"b": {"c": 1}}}
+    deepest: list[Any] = []
+
+    @settings(settings.get_profile(FUZZ_PROFILE), max_examples=200)
+    @given(value=mutated(seed))
+    def probe(value: Any) -> None:
+        with suppress(AttributeError, KeyError, TypeError):
+            deepest.append(value["a"]["b"]["c"])
+
+    probe()
+    assert {1, "1"} <= {value for value in deepest if isinstance(value, int | str)}
