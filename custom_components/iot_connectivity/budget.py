@@ -53,10 +53,14 @@ class RequestBudget:
 
     rate: float = DEFAULT_RATE
     burst: float = MAX_BURST
-    tokens: float = MAX_BURST
+    tokens: float = field(init=False)
     """Requests that may be sent now; a new budget allows one burst at once."""
     updated_at: float | None = None
     paused_until: float = 0.0
+
+    def __post_init__(self) -> None:
+        """Start with a full bucket."""
+        self.tokens = self.burst
 
     def apply_quota(self, quota: ApiQuota | None, now: float) -> None:
         """Follow the provider's latest quota headers, when it sends any."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import abc
 import asyncio
 from dataclasses import dataclass, replace
+from datetime import timedelta
+import math
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
@@ -22,6 +24,7 @@ from homeassistant.util import dt as dt_util
 
 from .api.base import SimClient
 from .api.errors import AuthenticationError, IoTConnectivityError, RateLimitedError
+from .api.kpn_sim import SESSION_BATCH_SIZE
 from .api.models import (
     ApiQuota,
     Capability,
@@ -36,6 +39,7 @@ from .api.models import (
     SimSession,
     SimUsage,
 )
+from .budget import RequestBudget, SpreadSchedule
 from .const import (
     CONF_LORA_INTERVAL,
     CONF_PLAN_INTERVAL,
@@ -55,7 +59,7 @@ from .const import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Iterable, Mapping
     from datetime import datetime
 
     from .api.kpn_lora import KpnLoraClient
@@ -183,12 +187,14 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
         minutes = entry.options.get(
             interval_option, INTERVAL_BOUNDS[interval_option][0]
         )
+        self.poll_interval = interval(minutes)
+        """The interval the user chose; refreshes in turns come more often."""
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{entry.title} {interval_option.removesuffix('_interval')}",
-            update_interval=interval(minutes),
+            update_interval=self.poll_interval,
             # Every data class compares by value: unchanged data writes no state.
             always_update=False,
         )
@@ -197,6 +203,34 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
     @abc.abstractmethod
     def items(self) -> Mapping[str, ItemT]:
         """The SIMs, devices or plans in the latest data, by id."""
+
+    _told: dict[str, ItemT] | None = None
+    """The items as the entities were last told them; None: tell every entity."""
+
+    @callback
+    @override
+    def async_update_listeners(self) -> None:
+        """Tell the entities of changed items, and account-wide listeners.
+
+        Entities listen with their item id as context. A refresh of a thousand
+        SIMs of which ten changed then costs ten SIMs' entity updates. Every
+        entity is told when availability may have changed.
+        """
+        told = self._told
+        current = dict(self.items) if self.last_update_success else None
+        self._told = current
+        if told is None or current is None:
+            super().async_update_listeners()
+            return
+        changed = told.keys() - current.keys()
+        changed.update(
+            item_id
+            for item_id, item in current.items()
+            if (before := told.get(item_id)) is not item and before != item
+        )
+        for update_callback, context in list(self._listeners.values()):
+            if context is None or context in changed:
+                update_callback()
 
     def device_info(self, item_id: str | None) -> DeviceInfo:
         """Return the device of an item's entities; the hub unless overridden."""
@@ -269,9 +303,7 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
         ):
             if not device.identifiers & keep:
                 LOGGER.debug("Removing device %s, gone at the provider", device.name)
-                registry.async_update_device(
-                    device.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+                registry.async_remove_device(device.id)
 
 
 class SimCoordinator(IoTConnectivityCoordinator[SimData, Sim]):
@@ -329,8 +361,39 @@ def traffic_groups(
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadCost:
+    """What reading one traffic group of ``sims`` SIMs costs in requests."""
+
+    requests: int
+    sims: int = 1
+
+
+SPREAD_READS: Mapping[Provider, Mapping[str, ReadCost]] = {
+    Provider.TMOBILE_EASY_CONNECT: {
+        ENTITY_GROUP_USAGE: ReadCost(requests=1),
+        # The data and the SMS quota are two calls.
+        ENTITY_GROUP_QUOTA: ReadCost(requests=2),
+        ENTITY_GROUP_SESSION: ReadCost(requests=1),
+    },
+    Provider.KPN_IOT_SIM: {
+        ENTITY_GROUP_SESSION: ReadCost(requests=1, sims=SESSION_BATCH_SIZE),
+    },
+}
+"""Traffic reads that cost requests per SIM: read in turns under a budget.
+
+Any other traffic read is a bulk list (Infobip usage), read whole each interval.
+"""
+
+
 class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
-    """Usage, quotas and sessions of the listed SIMs: slow, and often one call each."""
+    """Usage, quotas and sessions of the listed SIMs: slow, and often one call each.
+
+    Reads that cost a request per SIM are spread over time: every refresh
+    reads the SIMs whose turn it is, as many as the request budget allows
+    (see :mod:`.budget`), so a large account is read in a steady trickle.
+    ``items`` holds the SIMs read at least once; their entities appear then.
+    """
 
     def __init__(
         self,
@@ -344,6 +407,22 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         self.client = sims.client
         self._sims = sims
         self._groups = groups
+        self._period = self.poll_interval.total_seconds()
+        costs = SPREAD_READS.get(self.client.provider, {})
+        spread = {group: costs[group] for group in groups if group in costs}
+        self._spread_groups = frozenset(spread)
+        self.budget = RequestBudget()
+        self.schedule: SpreadSchedule | None = None
+        if spread:
+            self.schedule = SpreadSchedule(
+                self.budget,
+                period=self._period,
+                requests_per_batch=sum(cost.requests for cost in spread.values()),
+                batch_size=min(cost.sims for cost in spread.values()),
+            )
+            self.update_interval = timedelta(seconds=self.budget.slice_seconds)
+        self._bulk_read_at = -math.inf
+        self._read_first: set[str] = set()
         entry.async_on_unload(sims.async_add_listener(self._async_sims_updated))
 
     @property
@@ -359,56 +438,94 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
     def _async_sims_updated(self) -> None:
         """Follow a changed SIM list now rather than at the next (slow) interval.
 
-        New SIMs get their traffic entities at once, and removed ones are
-        forgotten, so their entities return when the SIMs do.
+        New SIMs are read first, and removed ones are forgotten, so their
+        entities return when the SIMs do.
         """
-        if (
-            self.data is not None
-            and self._sims.data.sims.keys() != self.data.sims.keys()
-        ):
+        listed = self._sims.data.sims.keys()
+        # Before the first refresh there is nothing to follow.
+        known = self.data.sims.keys() if self.data is not None else listed
+        if known - listed or (self.schedule is None and listed - known):
             self.config_entry.async_create_background_task(
                 self.hass, self.async_request_refresh(), f"{self.name} SIM list changed"
             )
 
     @override
     async def _async_fetch(self) -> TrafficData:
+        now = dt_util.utcnow().timestamp()
         iccids = list(self._sims.data.sims)
-        usage, quotas, sessions = await asyncio.gather(
-            self._async_read(ENTITY_GROUP_USAGE, self._async_usage, iccids),
-            self._async_read(
-                ENTITY_GROUP_QUOTA,
-                lambda ids: self.client.gather_by_iccid(ids, self.client.get_quota),
-                iccids,
-            ),
-            self._async_read(ENTITY_GROUP_SESSION, self.client.get_sessions, iccids),
-        )
-        return TrafficData(
-            sims={
-                iccid: SimTraffic(
-                    usage=usage.get(iccid),
-                    quota=quotas.get(iccid),
-                    session=sessions.get(iccid),
+        # Refreshes in turns come often; bulk reads stay at the usage interval.
+        read_bulk = self.schedule is None or now - self._bulk_read_at >= self._period
+        turn = self._take_turn(iccids, now)
+        bulk = iccids if read_bulk else []
+        try:
+            usage, quotas, sessions = await asyncio.gather(
+                *(
+                    self._async_read(
+                        group, turn if group in self._spread_groups else bulk
+                    )
+                    for group in TRAFFIC_GROUPS
                 )
-                for iccid in iccids
-            }
-        )
+            )
+        except RateLimitedError as err:
+            self.budget.pause(now + (self._seconds_until_allowed(err) or 0), now)
+            raise
+        finally:
+            self.budget.apply_quota(self.client.api_quota, now)
+            if self.schedule is not None:
+                self.update_interval = timedelta(seconds=self.budget.slice_seconds)
+        if read_bulk:
+            self._bulk_read_at = now
+        if self.schedule is not None:
+            self.schedule.mark_read(turn, now)
+        read = set(turn)
+        if read_bulk and self._groups - self._spread_groups:
+            read.update(iccids)
+        previous = self.data.sims if self.data is not None else {}
+        traffic: dict[str, SimTraffic] = {}
+        for iccid in iccids:
+            old = previous.get(iccid)
+            if iccid not in read:
+                if old is not None:
+                    traffic[iccid] = old
+                continue
+            base = old or SimTraffic()
+            new = SimTraffic(
+                usage=usage.get(iccid, base.usage),
+                quota=quotas.get(iccid, base.quota),
+                session=sessions.get(iccid, base.session),
+            )
+            # An unchanged SIM keeps its object, so its entities see no change.
+            traffic[iccid] = old if old == new else new
+        return TrafficData(sims=traffic)
 
-    async def _async_read[T](
-        self,
-        group: str,
-        fetch: Callable[[list[str]], Awaitable[dict[str, T]]],
-        iccids: list[str],
-    ) -> dict[str, T]:
-        """``fetch`` for ``iccids`` when ``group`` is read at all."""
-        if group not in self._groups:
+    def _take_turn(self, iccids: list[str], now: float) -> list[str]:
+        """The SIMs to read now: those an action changed, then whose turn it is."""
+        if self.schedule is None:
+            return []
+        first = [iccid for iccid in self._read_first if iccid in self._sims.data.sims]
+        self._read_first.clear()
+        if first:
+            # Out of turn, yet on the budget: later turns wait for it.
+            self.budget.spend(len(first) * self.schedule.requests_per_batch, now)
+        return first + [i for i in self.schedule.take(iccids, now) if i not in first]
+
+    async def async_refresh_sims(self, iccids: Iterable[str]) -> None:
+        """Read these SIMs now, ahead of their turn: an action changed them."""
+        self._read_first.update(iccids)
+        await self.async_request_refresh()
+
+    async def _async_read(self, group: str, iccids: list[str]) -> Mapping[str, Any]:
+        """Read ``group`` of ``iccids``, if the group is read at all."""
+        if group not in self._groups or not iccids:
             return {}
-        return await fetch(iccids)
-
-    async def _async_usage(self, iccids: list[str]) -> dict[str, SimUsage]:
-        """One bulk call where the provider has it, else one call per SIM."""
-        if Capability.BULK_USAGE in self.client.capabilities:
-            return await self.client.get_all_usage()
-        return await self.client.gather_by_iccid(iccids, self.client.get_usage)
+        client = self.client
+        if group == ENTITY_GROUP_SESSION:
+            return await client.get_sessions(iccids)
+        if group == ENTITY_GROUP_QUOTA:
+            return await client.gather_by_iccid(iccids, client.get_quota)
+        if Capability.BULK_USAGE in client.capabilities:
+            return await client.get_all_usage()
+        return await client.gather_by_iccid(iccids, client.get_usage)
 
 
 class LoraCoordinator(IoTConnectivityCoordinator[LoraData, LoraDeviceState]):

@@ -53,7 +53,8 @@ class IoTConnectivityEntity[CoordinatorT: AnyCoordinator](
         item_id: str | None,
     ) -> None:
         """Bind the entity to its item and device."""
-        super().__init__(coordinator)
+        # The item as context: the coordinator tells only changed items' entities.
+        super().__init__(coordinator, context=item_id)
         self.entity_description = description
         self.item_id = item_id
         parts = (coordinator.config_entry.unique_id, item_id, description.key)
@@ -63,6 +64,33 @@ class IoTConnectivityEntity[CoordinatorT: AnyCoordinator](
             self._attr_translation_placeholders = dict(
                 description.translation_placeholders_fn(self.value)
             )
+
+    _shown: tuple[bool, Any, Any] | None = None
+    """Availability, state and attributes as last written."""
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self._shown = self._output()
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it changed.
+
+        The coordinator calls only the entities of changed items; of those,
+        an entity whose own state stayed the same writes nothing either.
+        """
+        shown = self._output()
+        if shown == self._shown:
+            return
+        self._shown = shown
+        super()._handle_coordinator_update()
+
+    def _output(self) -> tuple[bool, Any, Any]:
+        if not self.available:
+            return False, None, None
+        return True, self.state, self.extra_state_attributes
 
     @property
     def value(self) -> Any:

@@ -636,7 +636,7 @@ async def test_session_follows_a_state_change(
     assert session.last_seen == datetime(2025, 6, 1, 12, 0, 30, tzinfo=UTC)
 
 
-async def test_get_sessions_in_batches_of_fifty(
+async def test_get_sessions_in_batches_of_a_hundred(
     aiohttp_server: Any, http_session: aiohttp.ClientSession
 ) -> None:
     emulator, client = await serve(aiohttp_server, http_session, generated=250)
@@ -647,13 +647,24 @@ async def test_get_sessions_in_batches_of_fifty(
         query(r)["ThingIds"][0].split(",")
         for r in emulator.requests_to("session_status")
     ]
-    assert sorted(len(batch) for batch in batches) == [4, 50, 50, 50, 50, 50]
+    assert sorted(len(batch) for batch in batches) == [54, 100, 100]
+    assert len(emulator.requests_to("list_things")) == 3, "locations: one listing"
     for iccid, session in sessions.items():
         state = emulator.sessions[iccid]
         assert session.online is (state["ConnectionStatus"] == "CONNECTED")
         location = emulator.things[iccid]["LastLocation"]
         expected = f"{location['MCC']}-{location['MNC']}" if location else None
         assert session.operator == expected
+
+
+async def test_sessions_take_locations_from_the_last_list(
+    client: KpnSimClient, kpn: KpnSimEmulator
+) -> None:
+    await client.list_sims()
+    listed = len(kpn.requests_to("list_things"))
+    sessions = await client.get_sessions([ACTIVE])
+    assert sessions[ACTIVE].operator is not None
+    assert len(kpn.requests_to("list_things")) == listed
 
 
 async def test_no_sessions_asked_no_requests(

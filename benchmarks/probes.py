@@ -1,0 +1,192 @@
+"""What the benchmark observes: requests, bodies, CPU, state writes, memory, quota."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+import json
+import logging
+import math
+from pathlib import Path
+import time
+from typing import TYPE_CHECKING, Any, override
+from unittest.mock import patch
+
+from homeassistant import block_async_io
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import Entity
+
+from custom_components.iot_connectivity.api._http import HttpClient, Response
+from custom_components.iot_connectivity.const import DOMAIN
+from iot_emulator.core import RequestQuota
+
+if TYPE_CHECKING:
+    from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+
+TOKEN_ENDPOINTS = frozenset({"token"})
+"""Authentication, counted apart from the data a refresh reads."""
+
+
+def wall_time() -> float:
+    """Seconds of real time: the frozen test clock does not move this one."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+def cpu_time() -> float:
+    """CPU seconds of the calling thread (Home Assistant's event loop)."""
+    return time.thread_time()
+
+
+def json_floor(bodies: list[bytes], repeat: int = 5) -> float:
+    """The least CPU time ``json.loads`` needs for ``bodies``, best of ``repeat``."""
+    best = math.inf
+    for _ in range(repeat):
+        start = cpu_time()
+        for body in bodies:
+            json.loads(body)
+        best = min(best, cpu_time() - start)
+    return best
+
+
+@contextmanager
+def captured_bodies() -> Iterator[list[bytes]]:
+    """The bodies of every successful answer the provider clients receive."""
+    bodies: list[bytes] = []
+    send = HttpClient._send  # noqa: SLF001 - the one HTTP path of every client
+
+    async def recording_send(self: HttpClient, *args: Any, **kwargs: Any) -> Response:
+        response = await send(self, *args, **kwargs)
+        bodies.append(response.body)
+        return response
+
+    with patch.object(HttpClient, "_send", recording_send):
+        yield bodies
+
+
+@dataclass(slots=True)
+class StateWrites:
+    """State writes of the integration's entities, and actual state changes."""
+
+    writes: int = 0
+    changes: int = 0
+
+
+@contextmanager
+def counted_state_writes(hass: HomeAssistant) -> Iterator[StateWrites]:
+    """Count ``async_write_ha_state`` calls and state changes of our entities."""
+    counts = StateWrites()
+    write = Entity.async_write_ha_state
+
+    def counting_write(self: Entity) -> None:
+        if self.platform is not None and self.platform.platform_name == DOMAIN:
+            counts.writes += 1
+        write(self)
+
+    ours = {
+        entry.entity_id
+        for entry in er.async_get(hass).entities.values()
+        if entry.platform == DOMAIN
+    }
+
+    def count_change(event: Event[EventStateChangedData]) -> None:
+        if event.data["entity_id"] in ours:
+            counts.changes += 1
+
+    unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, count_change)
+    try:
+        with patch.object(Entity, "async_write_ha_state", counting_write):
+            yield counts
+    finally:
+        unsubscribe()
+
+
+@dataclass(slots=True)
+class CountingQuota(RequestQuota):
+    """The emulator's request quota, counting the requests it refused (429)."""
+
+    refused: int = 0
+    send_headers: bool = True
+    """False for providers that enforce a limit without ``quota-*`` headers."""
+
+    @override
+    def count(self) -> bool:
+        allowed = super().count()
+        self.refused += not allowed
+        return allowed
+
+    @override
+    def headers(self) -> dict[str, str]:
+        return super().headers() if self.send_headers else {}
+
+
+class BlockingCallLog(logging.Handler):
+    """Home Assistant's blocking-call detector, switched on for the loop thread."""
+
+    def __init__(self) -> None:
+        """Collect nothing yet."""
+        super().__init__(logging.WARNING)
+        self.reports: list[str] = []
+
+    @override
+    def emit(self, record: logging.LogRecord) -> None:
+        if "blocking call" in record.getMessage():
+            self.reports.append(record.getMessage().splitlines()[0])
+
+    @contextmanager
+    def watching(self) -> Iterator[BlockingCallLog]:
+        """Detect blocking calls in the event loop while the block runs."""
+        logger = logging.getLogger("homeassistant.util.loop")
+        logger.addHandler(self)
+        block_async_io.enable()
+        try:
+            yield self
+        finally:
+            calls = block_async_io._BLOCKED_CALLS.calls  # noqa: SLF001 - as HA's own fixture
+            for call in calls:
+                setattr(call.object, call.function, call.original_func)
+            calls.clear()
+            logger.removeHandler(self)
+
+
+def memory_kib() -> dict[str, int]:
+    """Resident (``VmRSS``) and peak resident (``VmHWM``) memory of the process."""
+    fields: dict[str, int] = {}
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0])
+    return fields
+
+
+@dataclass(slots=True)
+class RequestLog:
+    """Requests per endpoint one client sent since :meth:`reset`."""
+
+    client: Any
+    start: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        """Count from now on."""
+        self.reset()
+
+    @property
+    def _counts(self) -> Counter[str]:
+        counts: Counter[str] = self.client._http.request_counts  # noqa: SLF001 - the clients' request counter
+        return counts
+
+    def reset(self) -> None:
+        """Count from now on."""
+        self.start = Counter(self._counts)
+
+    def since(self) -> Counter[str]:
+        """Requests per endpoint since the last reset, without authentication."""
+        counts = self._counts - self.start
+        return Counter({k: v for k, v in counts.items() if k not in TOKEN_ENDPOINTS})
+
+    def tokens_since(self) -> int:
+        """Authentication requests since the last reset."""
+        counts = self._counts - self.start
+        return sum(v for k, v in counts.items() if k in TOKEN_ENDPOINTS)

@@ -1,0 +1,188 @@
+"""The targets of the scale benchmark, judged from its figures, and the printout."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+MAX_CPU_RATIO = 3.0
+MAX_SETUP_RATIO = 1.5
+MAX_WALL_SECONDS = 600.0
+BURST = 4
+"""Most per-SIM requests in one simulated step (the request budget's burst)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One target: what was measured, the limit, and whether it was met."""
+
+    name: str
+    scope: str
+    value: float | None
+    limit: float
+    passed: bool
+
+
+def _at_most(name: str, scope: str, value: float | None, limit: float) -> Target:
+    return Target(name, scope, value, limit, value is not None and value <= limit)
+
+
+def targets(results: dict[str, Any]) -> list[Target]:
+    """Every target of the issue, per provider where it applies."""
+    found: list[Target] = []
+    for provider, figures in results["providers"].items():
+        found.extend(_provider_targets(provider, figures))
+    found.append(
+        _at_most(
+            "blocking calls in the event loop", "all", len(results["blocking_calls"]), 0
+        )
+    )
+    found.append(
+        _at_most(
+            "benchmark wall time (s)", "all", results["wall_seconds"], MAX_WALL_SECONDS
+        )
+    )
+    return found
+
+
+def _provider_targets(provider: str, figures: dict[str, Any]) -> list[Target]:
+    found: list[Target] = []
+    for kind, refresh in figures["refresh"].items():
+        found.append(
+            _at_most(f"{kind} refresh failed", provider, int(refresh["failed"]), 0)
+        )
+        for endpoint, count in refresh["requests"].items():
+            ratio = count["sent"] / count["minimum"]
+            found.append(
+                _at_most(f"requests/minimum {kind} {endpoint}", provider, ratio, 1.0)
+            )
+        if refresh["refreshes"] == 1:
+            # Spread reads are judged by their burst and 429s instead: a turn
+            # of a few tiny answers is all per-request overhead.
+            found.append(
+                _at_most(
+                    f"CPU/json.loads {kind} refresh",
+                    provider,
+                    refresh["cpu_ratio"],
+                    MAX_CPU_RATIO,
+                )
+            )
+    day = figures["day"]
+    if day["rate_limited"] is not None:
+        found.append(_at_most("429 answers in a day", provider, day["rate_limited"], 0))
+    found.append(
+        _at_most(
+            "per-SIM requests in one step",
+            provider,
+            day["largest_per_item_burst"],
+            BURST,
+        )
+    )
+    for case, label in (("unchanged", "nothing"), ("one_percent_changed", "1 %")):
+        counts = figures["state_writes"][case]
+        found.append(
+            _at_most(
+                f"state writes without a state change, {label} changed",
+                provider,
+                counts["writes"] - counts["changes"],
+                0,
+            )
+        )
+    setup = figures["setup"]
+    found.append(_at_most("setup/floor", provider, setup["ratio"], MAX_SETUP_RATIO))
+    return found
+
+
+def as_json(found: list[Target]) -> list[dict[str, Any]]:
+    """The targets for the JSON file."""
+    return [asdict(target) for target in found]
+
+
+def render(results: dict[str, Any], found: list[Target]) -> str:
+    """The figures and the targets as text."""
+    lines = [
+        (
+            f"{results['sims']} SIMs per SIM provider, {results['lora_devices']} "
+            f"LoRa devices, {results['hours']:g} h simulated; wall time "
+            f"{results['wall_seconds']:.0f} s (the day: "
+            f"{results['day_wall_seconds']:.0f} s)"
+        ),
+    ]
+    for provider, figures in results["providers"].items():
+        lines.extend(_render_provider(provider, figures))
+    memory = results["memory"]
+    lines += [
+        "",
+        (
+            f"memory: peak RSS {memory['peak_rss_kib'] / 1024:.0f} MiB; "
+            f"{memory['rss_before_setup_kib'] / 1024:.0f} MiB before setup, "
+            f"{memory['rss_all_items_read_kib'] / 1024:.0f} MiB with every item "
+            f"read: {memory['kib_per_item']:.1f} KiB per SIM / device "
+            f"({memory['items']} items)"
+        ),
+        f"blocking calls reported: {len(results['blocking_calls'])}",
+        "",
+        "targets:",
+    ]
+    lines += [
+        f"  {'PASS' if t.passed else 'FAIL'}  {t.scope:22} {t.name}: "
+        f"{_number(t.value)} (limit {_number(t.limit)})"
+        for t in found
+    ]
+    passed = sum(t.passed for t in found)
+    lines.append(f"{passed} passed, {len(found) - passed} failed")
+    return "\n".join(lines)
+
+
+def _render_provider(provider: str, figures: dict[str, Any]) -> list[str]:
+    setup, day, writes = figures["setup"], figures["day"], figures["state_writes"]
+    lines = [
+        "",
+        f"{provider}: {figures['items']} items",
+        (
+            f"  setup {setup['seconds']:.2f} s (HA floor "
+            f"{setup['floor_seconds']:.2f} s, ratio {setup['ratio']:.2f}); "
+            f"{setup['entities']} entities, {setup['enabled']} enabled, "
+            f"{setup['devices']} devices; {figures['entities_after_day']} "
+            "entities after the day"
+        ),
+    ]
+    for kind, refresh in figures["refresh"].items():
+        requests = ", ".join(
+            f"{endpoint} {count['sent']}/{count['minimum']}"
+            for endpoint, count in refresh["requests"].items()
+        )
+        lines.append(
+            f"  {kind:8} requests (sent/minimum) {requests or 'none'} in "
+            f"{refresh['refreshes']} refresh(es); CPU {refresh['cpu_ms']:.1f} ms, "
+            f"json.loads {refresh['json_ms']:.1f} ms of {refresh['bytes']} bytes, "
+            f"ratio {_number(refresh['cpu_ratio'])}"
+        )
+    quota = day["quota"]
+    limit = (
+        f"{quota['limit']} per {quota['interval']} {quota['time_unit']}"
+        if quota
+        else "none enforced"
+    )
+    lines += [
+        (
+            f"  day: {day['requests']} requests ({day['token_requests']} token), "
+            f"429: {_number(day['rate_limited'])} (quota {limit}), "
+            f"largest per-SIM burst {day['largest_per_item_burst']}"
+        ),
+        f"  by endpoint: {day['by_endpoint']}",
+        (
+            f"  state writes/changes: unchanged {writes['unchanged']['writes']}/"
+            f"{writes['unchanged']['changes']}, 1 % changed "
+            f"{writes['one_percent_changed']['writes']}/"
+            f"{writes['one_percent_changed']['changes']} "
+            f"({writes['enabled_entities']} enabled entities)"
+        ),
+    ]
+    return lines
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)

@@ -1,0 +1,518 @@
+"""The measurements, run by pytest inside Home Assistant's test harness.
+
+``python -m benchmarks`` runs this module; each ``bench_*`` function gets a
+fresh Home Assistant instance. Figures go into the shared :class:`Run`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+import math
+import statistics
+import time
+from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    storage,
+)
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.loader import async_get_integration
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    mock_storage,
+)
+
+from custom_components import iot_connectivity
+from custom_components.iot_connectivity.api.models import Provider
+from custom_components.iot_connectivity.const import (
+    CONF_PROVIDER,
+    DOMAIN,
+    PROVIDER_NAMES,
+)
+from iot_emulator import infobip, kpn_lora, kpn_sim, tmobile
+from iot_emulator.server import EmulatorServer
+from tests.integration.conftest import CREDENTIALS
+
+from .emulator_thread import EmulatorThread
+from .floor import EntityCount, floor_entry, floor_integration
+from .probes import (
+    BlockingCallLog,
+    CountingQuota,
+    RequestLog,
+    captured_bodies,
+    counted_state_writes,
+    cpu_time,
+    json_floor,
+    memory_kib,
+    wall_time,
+)
+from .run import Run
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
+
+STEP = timedelta(seconds=10)
+"""Resolution of simulated time: the shortest interval any coordinator uses."""
+CPU_REPEAT = 3
+CHANGED_SHARE = 0.01
+
+PAGE_SIZES: dict[str, int] = {
+    "list_things": kpn_sim.MAX_PAGE_SIZE,
+    "session_status": kpn_sim.MAX_STATUS_IDS,
+    "list_sims": tmobile.MAX_SIM_PAGE_SIZE,
+    "sims": infobip.MAX_PAGE_LIMIT,
+    "usage_monthly": infobip.MAX_PAGE_LIMIT,
+    "list_devices": kpn_lora.PAGE_SIZE,
+}
+"""Endpoints that list items, and the most items one page of each can hold."""
+PER_ITEM_ENDPOINTS = frozenset(
+    {"usage", "quota_data", "quota_sms", "connectivity_info"}
+)
+"""Endpoints with no bulk form: one request per SIM is the least possible."""
+
+
+def quotas() -> dict[str, CountingQuota]:
+    """Request limits each emulated provider enforces, by provider key.
+
+    KPN's gateway reports its quota in headers (the emulator's default of
+    10,000 a day, for each API); the same T-Mobile API elsewhere allows 10
+    requests a second per customer, sent without headers (enforced per minute,
+    as simulated time stands still within a step). Infobip publishes none.
+    """
+    now = time.time()
+    return {
+        "kpn_iot_sim": CountingQuota(
+            enforce=True, window_start=now, clock=simulated_time
+        ),
+        "kpn_lora": CountingQuota(enforce=True, window_start=now, clock=simulated_time),
+        "tmobile_easy_connect": CountingQuota(
+            limit=600,
+            interval=1,
+            time_unit="minute",
+            enforce=True,
+            window_start=now,
+            clock=simulated_time,
+            send_headers=False,
+        ),
+    }
+
+
+def simulated_time() -> float:
+    """The frozen clock the benchmark moves on (looked up at each call)."""
+    return time.time()
+
+
+def config_entry(provider: Provider, url: str) -> MockConfigEntry:
+    """An entry of ``provider``'s demo account on the emulator."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{PROVIDER_NAMES[provider]} (bench)",
+        unique_id=f"{provider}_bench",
+        data={CONF_PROVIDER: provider.value, **CREDENTIALS[provider](url)},
+        entry_id=f"{provider}_bench",
+    )
+
+
+def registered(hass: HomeAssistant, entry_id: str) -> EntityCount:
+    """The entities (and enabled ones) and devices an entry registered."""
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+    return EntityCount(
+        entities=len(entities),
+        enabled=sum(entity.disabled_by is None for entity in entities),
+        devices=len(devices),
+    )
+
+
+def coordinators(entry: MockConfigEntry) -> dict[str, DataUpdateCoordinator[Any]]:
+    """The entry's coordinators by kind."""
+    data = entry.runtime_data
+    found = {
+        "sims": data.sims,
+        "traffic": data.traffic,
+        "lora": data.lora,
+        "plans": data.plans,
+    }
+    return {kind: c for kind, c in found.items() if c is not None}
+
+
+def minimum_requests(endpoint: str, items: int) -> int:
+    """The fewest requests that read ``endpoint`` for ``items`` SIMs or devices."""
+    if endpoint in PER_ITEM_ENDPOINTS:
+        return items
+    if (size := PAGE_SIZES.get(endpoint)) is not None:
+        return max(math.ceil(items / size), 1)
+    return 1
+
+
+def request_table(sent: Counter[str], items: int) -> dict[str, dict[str, int]]:
+    """Requests sent per endpoint beside the least possible."""
+    return {
+        endpoint: {"sent": count, "minimum": minimum_requests(endpoint, items)}
+        for endpoint, count in sorted(sent.items())
+    }
+
+
+def spread_schedule(coordinator: DataUpdateCoordinator[Any]) -> Any:
+    """The traffic coordinator's schedule of reads in turns, if it has one."""
+    return getattr(coordinator, "schedule", None)
+
+
+@contextmanager
+def polling_paused(paused: Iterable[DataUpdateCoordinator[Any]]) -> Iterator[None]:
+    """No scheduled refresh while a measurement moves the clock on."""
+    paused = list(paused)
+    for coordinator in paused:
+        coordinator._unschedule_refresh()  # noqa: SLF001 - no public way to hold polling
+    with patch.object(DataUpdateCoordinator, "_schedule_refresh", lambda _: None):
+        yield
+    for coordinator in paused:
+        coordinator._schedule_refresh()  # noqa: SLF001
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
+) -> None:
+    """Let ``delta`` of simulated time pass and everything due run."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def full_refresh(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: DataUpdateCoordinator[Any],
+    items: int,
+) -> tuple[float, list[bytes], int]:
+    """Read every item once: one refresh, or every turn of a spread read.
+
+    Returns the CPU seconds, the answer bodies and the refreshes it took.
+    """
+    schedule = spread_schedule(coordinator)
+    period = coordinator.update_interval
+    if schedule is not None:
+        period = timedelta(seconds=schedule.period)
+    # Whatever the coordinator reads only once per interval is due again.
+    freezer.tick(period or STEP)
+    started = dt_util.utcnow().timestamp()
+    refreshes = 0
+    cpu = 0.0
+    with captured_bodies() as bodies:
+        while True:
+            start = cpu_time()
+            await coordinator.async_refresh()
+            cpu += cpu_time() - start
+            refreshes += 1
+            if schedule is None or not coordinator.last_update_success:
+                # A failure (a 429 of a burst, say) is reported as a missed target.
+                break
+            read = sum(t >= started for t in schedule.read_at.values())
+            if read >= items:
+                break
+            freezer.tick(timedelta(seconds=schedule.budget.slice_seconds))
+    await hass.async_block_till_done()
+    return cpu, bodies, refreshes
+
+
+def flip_one_percent(server: EmulatorServer, provider: Provider) -> Callable[[], None]:
+    """A change to 1 % of the provider's SIMs or devices, for the emulator thread."""
+
+    def pick[T](items: list[T]) -> list[T]:
+        step = round(1 / CHANGED_SHARE)
+        return items[::step]
+
+    def kpn() -> None:
+        for thing in pick(list(server.kpn_sim.things.values())):
+            thing["State"] = "SUSPENDED" if thing["State"] == "ACTIVE" else "ACTIVE"
+
+    def tmobile_sims() -> None:
+        for sim in pick(list(server.tmobile.sims.values())):
+            enabled = sim.record["status"] == tmobile.ENABLED
+            sim.record["status"] = tmobile.DISABLED if enabled else tmobile.ENABLED
+
+    def infobip_sims() -> None:
+        for sim in pick(list(server.infobip.sims.values())):
+            active = sim["status"] == infobip.ACTIVE
+            sim["status"] = infobip.SUSPENDED if active else infobip.ACTIVE
+
+    def lora() -> None:
+        for device in pick(list(server.kpn_lora.devices.values())):
+            device.last_rssi = (device.last_rssi or -100.0) - 1.0
+
+    return {
+        Provider.KPN_IOT_SIM: kpn,
+        Provider.TMOBILE_EASY_CONNECT: tmobile_sims,
+        Provider.INFOBIP_IOT: infobip_sims,
+        Provider.KPN_LORA: lora,
+    }[provider]
+
+
+def item_count(server: EmulatorServer, provider: Provider) -> int:
+    """How many SIMs or devices the provider's account holds."""
+    return {
+        Provider.KPN_IOT_SIM: len(server.kpn_sim.things),
+        Provider.TMOBILE_EASY_CONNECT: len(server.tmobile.sims),
+        Provider.INFOBIP_IOT: len(server.infobip.sims),
+        Provider.KPN_LORA: len(server.kpn_lora.devices),
+    }[provider]
+
+
+@pytest.fixture
+def hass_storage() -> Iterator[dict[str, Any]]:
+    """Storage serialised as in production, only never written to disk.
+
+    The harness's own mock turns every registry save into a JSON round trip
+    inside the event loop, which would be charged to the integration.
+    """
+    write = storage.Store._async_write_data  # noqa: SLF001
+    with (
+        mock_storage() as stored,
+        patch.object(storage.Store, "_async_write_data", write),
+        patch.object(storage.Store, "_write_prepared_data", lambda *_: None),
+    ):
+        yield stored
+
+
+@pytest.fixture(autouse=True)
+async def enable_event_loop_debug() -> None:
+    """Measure at production speed: asyncio's debug mode costs CPU."""
+    asyncio.get_running_loop().set_debug(False)
+
+
+@pytest.mark.usefixtures("socket_enabled", "enable_custom_integrations")
+async def bench_integration(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, bench: Run
+) -> None:
+    """Set up all four accounts and measure requests, CPU, writes and a day."""
+    server = EmulatorServer(sims=bench.sims, lora_devices=bench.lora_devices)
+    limits = quotas()
+    for key, quota in limits.items():
+        server.providers[key].quota = quota
+    emulator = EmulatorThread(server)
+    await emulator.start()
+    detector = BlockingCallLog()
+    try:
+        with detector.watching():
+            await _measure(hass, freezer, bench, server, emulator, limits)
+    finally:
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            if entry.state is ConfigEntryState.LOADED:
+                await hass.config_entries.async_unload(entry.entry_id)
+        await emulator.stop()
+    bench.results["blocking_calls"] = detector.reports
+
+
+async def _measure(  # noqa: PLR0917 - the run's parts, each used
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    bench: Run,
+    server: EmulatorServer,
+    emulator: EmulatorThread,
+    limits: dict[str, CountingQuota],
+) -> None:
+    providers: dict[str, Any] = bench.results.setdefault("providers", {})
+    # Importing the integration and its platforms is paid once per start,
+    # not per entry: the first entry must not be charged with it.
+    integration = await async_get_integration(hass, DOMAIN)
+    await integration.async_get_component()
+    await integration.async_get_platforms(iot_connectivity.PLATFORMS)
+    memory_before = memory_kib()
+    entries: dict[Provider, MockConfigEntry] = {}
+    for provider in Provider:
+        entry = config_entry(provider, server.url(provider))
+        entry.add_to_hass(hass)
+        bench.note(f"setting up {provider}")
+        wall, cpu = wall_time(), cpu_time()
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        wall, cpu = wall_time() - wall, cpu_time() - cpu
+        if entry.state is not ConfigEntryState.LOADED:
+            raise RuntimeError(f"{provider} did not set up: {entry.state}")
+        entries[provider] = entry
+        count = registered(hass, entry.entry_id)
+        providers[provider] = {
+            "items": item_count(server, provider),
+            "setup": {
+                "seconds": wall,
+                "cpu_seconds": cpu,
+                "entities": count.entities,
+                "enabled": count.enabled,
+                "devices": count.devices,
+            },
+        }
+    memory_setup = memory_kib()
+
+    every = [c for entry in entries.values() for c in coordinators(entry).values()]
+    with polling_paused(every):
+        for provider, entry in entries.items():
+            figures = providers[provider]
+            bench.note(f"refreshing {provider}")
+            log = RequestLog(entry.runtime_data.client)
+            figures["refresh"] = {
+                kind: await _measure_coordinator(
+                    hass, freezer, coordinator, log, figures["items"]
+                )
+                for kind, coordinator in coordinators(entry).items()
+            }
+            figures["state_writes"] = await _measure_writes(
+                hass, freezer, entry, emulator, flip_one_percent(server, provider)
+            )
+    memory_items = memory_kib()
+
+    bench.note(f"simulating {bench.hours:g} h")
+    day = await _simulate_day(hass, freezer, bench, entries, limits)
+    for provider, figures in day.items():
+        providers[provider]["day"] = figures
+        providers[provider]["entities_after_day"] = registered(
+            hass, entries[provider].entry_id
+        ).entities
+
+    items = sum(figures["items"] for figures in providers.values())
+    grown = memory_items["VmRSS"] - memory_before["VmRSS"]
+    bench.results["memory"] = {
+        "rss_before_setup_kib": memory_before["VmRSS"],
+        "rss_after_setup_kib": memory_setup["VmRSS"],
+        "rss_all_items_read_kib": memory_items["VmRSS"],
+        "peak_rss_kib": memory_kib()["VmHWM"],
+        "items": items,
+        "kib_per_item": grown / items,
+    }
+
+
+async def _measure_coordinator(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: DataUpdateCoordinator[Any],
+    log: RequestLog,
+    items: int,
+) -> dict[str, Any]:
+    """Requests of one full refresh, then its CPU time beside ``json.loads``."""
+    log.reset()
+    cpu, bodies, refreshes = await full_refresh(hass, freezer, coordinator, items)
+    sent = log.since()
+    samples = [cpu]
+    # A spread read takes a thousand refreshes: its one cycle is sample enough.
+    for _ in range(CPU_REPEAT - 1 if refreshes == 1 else 0):
+        cpu, bodies, _ = await full_refresh(hass, freezer, coordinator, items)
+        samples.append(cpu)
+    floor = json_floor(bodies)
+    cpu = statistics.median(samples)
+    return {
+        "failed": not coordinator.last_update_success,
+        "requests": request_table(sent, items),
+        "refreshes": refreshes,
+        "bytes": sum(map(len, bodies)),
+        "cpu_ms": cpu * 1000,
+        "json_ms": floor * 1000,
+        "cpu_ratio": cpu / floor if floor else None,
+    }
+
+
+async def _measure_writes(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entry: MockConfigEntry,
+    emulator: EmulatorThread,
+    change: Callable[[], None],
+) -> dict[str, Any]:
+    """State writes of a refresh of unchanged data, and of 1 % changed items."""
+    count = registered(hass, entry.entry_id)
+    figures: dict[str, Any] = {"enabled_entities": count.enabled}
+    listing = entry.runtime_data.sims or entry.runtime_data.lora
+    for case in ("unchanged", "one_percent_changed"):
+        if case == "one_percent_changed":
+            await emulator.call(change)
+        with counted_state_writes(hass) as writes:
+            for coordinator in coordinators(entry).values():
+                if coordinator is listing or spread_schedule(coordinator) is None:
+                    await full_refresh(hass, freezer, coordinator, 0)
+        figures[case] = {"writes": writes.writes, "changes": writes.changes}
+    return figures
+
+
+async def _simulate_day(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    bench: Run,
+    entries: dict[Provider, MockConfigEntry],
+    limits: dict[str, CountingQuota],
+) -> dict[Provider, dict[str, Any]]:
+    """A day at the default intervals: requests, 429 answers, largest burst."""
+    logs = {p: RequestLog(e.runtime_data.client) for p, e in entries.items()}
+    refused = {key: quota.refused for key, quota in limits.items()}
+    burst: Counter[Provider] = Counter()
+    steps = round(timedelta(hours=bench.hours) / STEP)
+    wall = wall_time()
+    for step_number in range(steps):
+        if step_number % round(timedelta(hours=1) / STEP) == 0:
+            bench.note(f"hour {step_number * STEP / timedelta(hours=1):.0f}")
+        before = {p: log.since() for p, log in logs.items()}
+        await advance(hass, freezer, STEP)
+        for provider, log in logs.items():
+            step = log.since() - before[provider]
+            per_item = sum(step[e] for e in step if e in PER_ITEM_ENDPOINTS)
+            per_item += step["session_status"]
+            burst[provider] = max(burst[provider], per_item)
+    bench.results["day_wall_seconds"] = wall_time() - wall
+    return {
+        provider: {
+            "hours": bench.hours,
+            "requests": sum(log.since().values()) + log.tokens_since(),
+            "by_endpoint": dict(sorted(log.since().items())),
+            "token_requests": log.tokens_since(),
+            "rate_limited": (
+                limits[provider].refused - refused[provider]
+                if provider in limits
+                else None
+            ),
+            "quota": (
+                {
+                    "limit": limits[provider].limit,
+                    "interval": limits[provider].interval,
+                    "time_unit": limits[provider].time_unit,
+                }
+                if provider in limits
+                else None
+            ),
+            "largest_per_item_burst": burst[provider],
+        }
+        for provider, log in logs.items()
+    }
+
+
+@pytest.mark.usefixtures("enable_custom_integrations")
+async def bench_floor(hass: HomeAssistant, bench: Run) -> None:
+    """Home Assistant adding as many trivial entities as each entry did."""
+    with floor_integration(hass):
+        for provider, figures in bench.results["providers"].items():
+            bench.note(f"floor for {provider}")
+            setup = figures["setup"]
+            count = EntityCount(
+                entities=setup["entities"],
+                enabled=setup["enabled"],
+                devices=setup["devices"],
+            )
+            entry = floor_entry(count, str(provider))
+            entry.add_to_hass(hass)
+            wall = wall_time()
+            await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done()
+            setup["floor_seconds"] = wall_time() - wall
+            setup["ratio"] = setup["seconds"] / setup["floor_seconds"]
+            if registered(hass, entry.entry_id) != count:
+                raise RuntimeError(f"the floor for {provider} added other entities")
