@@ -11,7 +11,7 @@ from .server import EmulatorServer
 
 
 @pytest.fixture
-async def emulator(socket_enabled: None) -> AsyncIterator[EmulatorServer]:  # noqa: ARG001
+async def emulator(socket_enabled: None) -> AsyncIterator[EmulatorServer]:
     """The four provider emulators, seeded with the documents' examples.
 
     ``socket_enabled`` (pytest-socket, via Home Assistant's test plugin) allows
@@ -24,7 +24,7 @@ async def emulator(socket_enabled: None) -> AsyncIterator[EmulatorServer]:  # no
 
 
 @pytest.fixture
-async def http_session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:  # noqa: ARG001
+async def http_session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
     """A plain client session for library and emulator tests."""
     async with aiohttp.ClientSession() as session:
         yield session

@@ -1,14 +1,19 @@
-"""Start the provider emulator and a Home Assistant dev instance on 127.0.0.1.
+"""Start the provider emulator and a Home Assistant demo instance on 127.0.0.1.
 
 Run through ``scripts/develop``. The config folder ``config/`` is created on
 the first start and reused afterwards: http listens on 127.0.0.1 only, the
 onboarding steps that would reach the internet are marked done, and the
-integration is mounted from ``custom_components/``. Ctrl-C stops both.
+integration is mounted from ``custom_components/``. Once Home Assistant
+answers, the demo user is onboarded and every provider's demo account on the
+emulator is added through the real config flow, unless it is already there.
+While it runs, simulated time passes faster on the emulator and the emulator
+pushes SMS and uplinks to the entries' webhooks. Ctrl-C stops both.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from http import HTTPStatus
 import json
 import os
@@ -17,14 +22,47 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import Any, Final
 import urllib.error
+import urllib.parse
 import urllib.request
 
 ROOT = Path(__file__).resolve().parent.parent
-HA_URL = "http://127.0.0.1:8123"
-EMULATOR_PORT = 8300
-DEMO_USER = {"name": "Demo", "username": "demo", "password": "demo-iot-connectivity"}
+# The demo accounts are the emulator's own: read from its modules, not copied.
+sys.path.insert(0, str(ROOT))
+
+from iot_emulator import infobip, kpn_gateway, kpn_lora, tmobile  # noqa: E402
+from iot_emulator.examples import load_example  # noqa: E402
+
+DOMAIN: Final = "iot_connectivity"
+DEFAULT_PORT: Final = 8123
+DEFAULT_EMULATOR_PORT: Final = 8300
+DEMO_USER: Final = {
+    "name": "Demo",
+    "username": "demo",
+    "password": "demo-iot-connectivity",
+}
+PROVIDERS: Final = ("kpn_iot_sim", "tmobile_easy_connect", "infobip_iot", "kpn_lora")
+"""The config flow's provider steps, in the emulator's port order."""
+
+LOG_NAME: Final = "develop.log"
+"""The file in the config folder that gets the emulator's and HA's output."""
+DEMO_INTERVALS: Final = {
+    "sim_interval": 1,
+    "usage_interval": 5,
+    "lora_interval": 1,
+    "plan_interval": 60,
+}
+"""The shortest polling intervals (minutes) the options allow: a lively demo."""
+TICK_EVERY: Final = 10.0
+"""Real seconds between two steps of simulated time on the emulator."""
+SIM_HISTORY: Final = 6 * 3600.0
+"""Simulated seconds of SIM traffic before Home Assistant first reads it."""
+FIRST_PUSH_AFTER: Final = 5.0
+DEMO_SIM: Final = "8988280666000001234"
+"""The T-Mobile example SIM ("Weather station Utrecht"): it sends the SMS."""
+DEMO_UPLINK_EUI: Final = "0059AC0000170311"
+"""The KPN LoRa example device ("Test Device via API"): it sends the uplinks."""
 
 CONFIGURATION_YAML = """\
 # Home Assistant dev instance for IoT Connectivity, created by scripts/develop.
@@ -60,13 +98,48 @@ logger:
 """
 
 
+def demo_account(provider: str, url: str) -> dict[str, Any]:
+    """The config flow input of ``provider``'s demo account on the emulator at ``url``."""
+    kpn_app = {
+        "client_id": kpn_gateway.DEFAULT_CLIENT_ID,
+        "client_secret": kpn_gateway.DEFAULT_CLIENT_SECRET,
+    }
+    match provider:
+        case "kpn_iot_sim":
+            return {**kpn_app, "url": url}
+        case "tmobile_easy_connect":
+            return {
+                "username": tmobile.DEFAULT_USERNAME,
+                "password": tmobile.DEFAULT_PASSWORD,
+                "url": url,
+            }
+        case "infobip_iot":
+            return {"api_key": infobip.DEFAULT_API_KEY, "url": url}
+        case _:
+            # The route of the emulator's routing profile signs the downlinks.
+            route = load_example(kpn_lora.EXAMPLES, "routing_profile_request")[
+                "routes"
+            ][0]
+            return {
+                **kpn_app,
+                "username": kpn_lora.DEFAULT_THINGPARK_USERNAME,
+                "password": kpn_lora.DEFAULT_THINGPARK_PASSWORD,
+                "url": url,
+                "downlinks": {
+                    "as_id": route["asId"],
+                    "as_key": route["asKey"],
+                    "lrc_url": url,
+                },
+            }
+
+
 def _storage(key: str, version: int, data: dict[str, Any], minor: int = 1) -> str:
     return json.dumps(
         {"version": version, "minor_version": minor, "key": key, "data": data}, indent=2
     )
 
 
-def prepare_config(config: Path) -> None:
+def prepare_config(config: Path, port: int) -> None:
     """Create the config folder once; later starts reuse it as it is."""
     storage = config / ".storage"
     storage.mkdir(parents=True, exist_ok=True)
@@ -81,7 +154,7 @@ def prepare_config(config: Path) -> None:
             {
                 "stable": {
                     "server_host": ["127.0.0.1"],
-                    "server_port": 8123,
+                    "server_port": port,
                     "cors_allowed_origins": [],
                     "login_attempts_threshold": -1,
                     "ip_ban_enabled": True,
@@ -110,94 +183,371 @@ def prepare_config(config: Path) -> None:
         link.symlink_to(ROOT / "custom_components", target_is_directory=True)
 
 
-def _request(method: str, path: str, body: Any = None, token: str | None = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{HA_URL}{path}", data=data, method=method)  # noqa: S310
-    request.add_header("Content-Type", "application/json")
+def http_json(
+    method: str,
+    url: str,
+    body: Any = None,
+    *,
+    token: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Any:
+    """Send a JSON (or form) request to 127.0.0.1 and parse the JSON answer."""
+    data: bytes | None
+    if form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        content_type = "application/x-www-form-urlencoded"
+    else:
+        data = None if body is None else json.dumps(body).encode()
+        content_type = "application/json"
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310
+    request.add_header("Content-Type", content_type)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         return json.loads(response.read() or b"null")
 
 
-def wait_for_home_assistant(process: subprocess.Popen[bytes], timeout: float) -> float:
-    """Seconds until the frontend (loaded after onboarding) answers; exits if HA dies."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if process.poll() is not None:
-            sys.exit(f"Home Assistant exited with code {process.returncode}")
+class HomeAssistantApi:
+    """The REST API of the demo instance, as the frontend uses it."""
+
+    def __init__(self, url: str) -> None:
+        """Talk to Home Assistant at ``url``; :meth:`log_in` before the admin API."""
+        self.url = url
+        self._token: str | None = None
+
+    def request(self, method: str, path: str, body: Any = None) -> Any:
+        """Call ``path`` with the access token of the demo user."""
+        return http_json(method, f"{self.url}{path}", body, token=self._token)
+
+    def ensure_onboarded(self) -> None:
+        """Finish onboarding with the demo user when it has not been done yet."""
         try:
-            with urllib.request.urlopen(f"{HA_URL}/manifest.json", timeout=5):  # noqa: S310
-                return time.monotonic() - start
-        except OSError:
-            time.sleep(0.5)
-    sys.exit(f"Home Assistant did not answer within {timeout:.0f} s")
-
-
-def ensure_demo_user() -> None:
-    """Finish onboarding with the demo user when it has not been done yet."""
-    try:
-        steps = _request("GET", "/api/onboarding")
-    except urllib.error.HTTPError as err:
-        if err.code == HTTPStatus.NOT_FOUND:  # onboarding finished on an earlier start
+            steps = self.request("GET", "/api/onboarding")
+        except urllib.error.HTTPError as err:
+            if err.code == HTTPStatus.NOT_FOUND:  # finished on an earlier start
+                return
+            raise
+        if any(step["step"] == "user" and step["done"] for step in steps):
             return
-        raise
-    if any(step["step"] == "user" and step["done"] for step in steps):
-        return
-    _request(
-        "POST",
-        "/api/onboarding/users",
-        {**DEMO_USER, "client_id": f"{HA_URL}/", "language": "en"},
-    )
+        self.request(
+            "POST",
+            "/api/onboarding/users",
+            {**DEMO_USER, "client_id": f"{self.url}/", "language": "en"},
+        )
+
+    def log_in(self) -> None:
+        """Sign in as the demo user through the login flow the login page uses."""
+        client_id = f"{self.url}/"
+        flow = self.request(
+            "POST",
+            "/auth/login_flow",
+            {
+                "client_id": client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": client_id,
+            },
+        )
+        result = self.request(
+            "POST",
+            f"/auth/login_flow/{flow['flow_id']}",
+            {
+                "client_id": client_id,
+                "username": DEMO_USER["username"],
+                "password": DEMO_USER["password"],
+            },
+        )
+        if result["type"] != "create_entry":
+            sys.exit(f"The demo user cannot log in: {result.get('errors')}")
+        tokens = http_json(
+            "POST",
+            f"{self.url}/auth/token",
+            form={
+                "grant_type": "authorization_code",
+                "code": result["result"],
+                "client_id": client_id,
+            },
+        )
+        self._token = tokens["access_token"]
+
+    def add_account(self, provider: str, user_input: dict[str, Any]) -> str | None:
+        """Add an account through the config flow; None when it is already there."""
+        flows = "/api/config/config_entries/flow"
+        menu = self.request("POST", flows, {"handler": DOMAIN})
+        self.request("POST", f"{flows}/{menu['flow_id']}", {"next_step_id": provider})
+        result = self.request("POST", f"{flows}/{menu['flow_id']}", user_input)
+        match result["type"]:
+            case "create_entry":
+                entry_id: str = result["result"]["entry_id"]
+                return entry_id
+            case "abort" if result["reason"] == "already_configured":
+                return None
+        sys.exit(f"Adding the {provider} demo account failed: {result}")
+
+    def set_demo_options(self, entry_id: str) -> None:
+        """Poll as often as the options allow, through the options flow."""
+        flows = "/api/config/config_entries/options/flow"
+        form = self.request("POST", flows, {"handler": entry_id})
+        asked = {field["name"] for field in form["data_schema"]}
+        options = {key: value for key, value in DEMO_INTERVALS.items() if key in asked}
+        self.request("POST", f"{flows}/{form['flow_id']}", options)
 
 
-def main() -> None:
-    """Start both processes, onboard, print what to do, stop on Ctrl-C."""
+def wait_for(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float
+) -> None:
+    """Wait until ``url`` answers; exit if ``process`` dies or never gets there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+            sys.exit(f"{tail}\nThe server of {url} exited ({process.returncode})")
+        if answers(url):
+            return
+        time.sleep(0.5)
+    sys.exit(f"{url} did not answer within {timeout:.0f} s; see {log}")
+
+
+def answers(url: str) -> bool:
+    """Whether something already serves ``url`` (a demo started earlier)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2):  # noqa: S310
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class DemoEntry:
+    """A config entry of the integration as Home Assistant stored it."""
+
+    entry_id: str
+    provider: str
+    webhook_id: str | None
+
+
+def stored_entries(config: Path) -> list[DemoEntry]:
+    """The integration's entries in the config folder's entry store.
+
+    The REST API does not show entry data, and the webhook id lives there.
+    """
+    path = config / ".storage" / "core.config_entries"
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["data"]["entries"]
+    except FileNotFoundError, ValueError, KeyError:
+        return []
+    return [
+        DemoEntry(
+            entry["entry_id"],
+            entry["data"].get("provider", ""),
+            entry["data"].get("webhook_id"),
+        )
+        for entry in entries
+        if entry["domain"] == DOMAIN
+    ]
+
+
+def wait_for_stored(config: Path, entry_ids: set[str], timeout: float) -> None:
+    """Wait until Home Assistant has written the new entries (a delayed save)."""
+    deadline = time.monotonic() + timeout
+    while entry_ids - {entry.entry_id for entry in stored_entries(config)}:
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.5)
+
+
+def emulator_control(emulator_url: str, route: str, body: dict[str, Any]) -> None:
+    """Call an emulator control route; a failure is reported, not fatal."""
+    try:
+        http_json("POST", f"{emulator_url}/_emulator/{route}", body)
+    except (OSError, ValueError) as err:
+        print(f"demo: {route} failed: {err}", flush=True)
+
+
+class DemoActivity:
+    """What happens on the emulator while the demo runs.
+
+    Simulated time runs ``speed`` times faster, so usage grows, a LoRa device
+    goes quiet and raises an alarm within minutes. Every ``push_every`` seconds
+    the example SIM sends an SMS and the example device an uplink, both pushed
+    to the webhook of their entry, when the entry has one.
+    """
+
+    def __init__(
+        self,
+        ha_url: str,
+        emulator_urls: dict[str, str],
+        config: Path,
+        *,
+        speed: float,
+        push_every: float,
+    ) -> None:
+        """Push soon, so a fresh demo shows an SMS and an uplink within seconds.
+
+        Not at once: Home Assistant stores new webhook ids with a short delay.
+        """
+        self._ha_url = ha_url
+        self._emulators = emulator_urls
+        self._config = config
+        self._speed = speed
+        self._push_every = push_every
+        self._next_tick = time.monotonic() + TICK_EVERY
+        self._next_push = time.monotonic() + FIRST_PUSH_AFTER
+        self._pushes = 0
+
+    def run_due(self) -> None:
+        """Do whatever is due now."""
+        now = time.monotonic()
+        if self._speed and now >= self._next_tick:
+            self._next_tick = now + TICK_EVERY
+            for url in self._emulators.values():
+                emulator_control(url, "tick", {"seconds": TICK_EVERY * self._speed})
+        if self._push_every and now >= self._next_push:
+            self._next_push = now + self._push_every
+            self._push()
+
+    def _push(self) -> None:
+        self._pushes += 1
+        webhooks = {
+            entry.provider: f"{self._ha_url}/api/webhook/{entry.webhook_id}"
+            for entry in stored_entries(self._config)
+            if entry.webhook_id
+        }
+        if url := webhooks.get("tmobile_easy_connect"):
+            emulator_control(
+                self._emulators["tmobile_easy_connect"],
+                "push/sms-mo",
+                {
+                    "url": url,
+                    "iccid": DEMO_SIM,
+                    "text": f"Report {self._pushes}: 18.{self._pushes % 10} C, door closed",
+                },
+            )
+        if url := webhooks.get("kpn_lora"):
+            emulator_control(
+                self._emulators["kpn_lora"],
+                "push/uplink",
+                {
+                    "url": url,
+                    "dev_eui": DEMO_UPLINK_EUI,
+                    "payload_hex": f"{self._pushes % 256:02x}01",
+                },
+            )
+
+
+def what_to_try(ha_url: str, emulator_urls: dict[str, str], speed: float) -> str:
+    """The text printed once the demo is ready."""
+    pace = f"runs {speed:g} times faster" if speed else "stands still"
+    emulators = ", ".join(f"{key} {url}" for key, url in emulator_urls.items())
+    return f"""
+IoT Connectivity demo: {ha_url}
+  login: {DEMO_USER["username"]} / {DEMO_USER["password"]}
+  emulator: {emulators}
+
+What to try first:
+  1. Settings > Devices & services > IoT Connectivity: one account per provider,
+     each added through the config flow with the emulator's demo credentials.
+  2. Search "Weather station Utrecht" there and open the T-Mobile SIM: status,
+     data used and the Active switch. Switch it off: the emulator suspends it.
+  3. Every minute that SIM sends an SMS and LoRa device "Test Device via API"
+     an uplink, pushed to the entries' webhooks: see their SMS / Uplink events.
+  4. Developer tools > Actions > "IoT Connectivity: Send SMS" to that SIM.
+  5. LoRa device "Alarm device 41201" has stopped reporting: within about three
+     minutes it raises a new "No uplink activity" alarm (its Alarm sensor lists
+     the open alarms); the older example alarms clear after about six minutes.
+  6. Blueprints to import: blueprints/automation/iot_connectivity/ (suspend a
+     SIM on data used, notify on a LoRa alarm, notify on an SMS).
+Time {pace} on the emulator. Ctrl-C stops both.
+"""
+
+
+def parse_args() -> argparse.Namespace:
+    """Read the command line."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", type=Path, default=ROOT / "config")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="HA port")
+    parser.add_argument(
+        "--emulator-port",
+        type=int,
+        default=DEFAULT_EMULATOR_PORT,
+        help="first of the emulator's four ports",
+    )
     parser.add_argument(
         "--sims", type=int, default=30, help="generated SIMs per provider"
     )
     parser.add_argument("--lora-devices", type=int, default=20)
     parser.add_argument(
-        "--tick", type=float, default=30.0, help="emulator time step (s)"
+        "--speed",
+        type=float,
+        default=60.0,
+        help="simulated seconds per real second (0: time stands still)",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--push-every",
+        type=float,
+        default=60.0,
+        help="seconds between pushed SMS and uplinks (0: none)",
+    )
+    return parser.parse_args()
 
-    prepare_config(args.config)
+
+def start(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], ...]:
+    """Start the emulator and Home Assistant; their output goes to ``LOG_NAME``.
+
+    Own sessions: Ctrl-C reaches this script only, which stops each child once.
+    """
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    emulator = subprocess.Popen(  # noqa: S603
+    commands = (
         [
-            sys.executable,
-            "-m",
             "iot_emulator",
             "--port",
-            str(EMULATOR_PORT),
+            str(args.emulator_port),
             "--sims",
             str(args.sims),
             "--lora-devices",
             str(args.lora_devices),
-            "--tick",
-            str(args.tick),
         ],
-        cwd=ROOT,
-        env=env,
-        # Own sessions: Ctrl-C reaches this script only, which stops each child once.
-        start_new_session=True,
+        ["homeassistant", "--config", str(args.config), "--skip-pip"],
     )
-    hass = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "homeassistant",
-            "--config",
-            str(args.config),
-            "--skip-pip",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    with (args.config / LOG_NAME).open("ab") as log:
+        return tuple(
+            subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", *command],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            for command in commands
+        )
+
+
+def add_demo_accounts(api: HomeAssistantApi, emulator_urls: dict[str, str]) -> set[str]:
+    """Add the accounts that are not there yet; the ids of the new entries."""
+    added = set()
+    for provider, url in emulator_urls.items():
+        entry_id = api.add_account(provider, demo_account(provider, url))
+        if entry_id is not None:
+            api.set_demo_options(entry_id)
+            added.add(entry_id)
+    return added
+
+
+def main() -> None:
+    """Start both processes, onboard, add the accounts, run the demo until Ctrl-C."""
+    args = parse_args()
+    ha_url = f"http://127.0.0.1:{args.port}"
+    if answers(ha_url):
+        sys.exit(f"Something already answers on {ha_url}: is the demo running?")
+    emulator_urls = {
+        key: f"http://127.0.0.1:{args.emulator_port + offset}"
+        for offset, key in enumerate(PROVIDERS)
+    }
+    started = time.monotonic()
+    prepare_config(args.config, args.port)
+    emulator, hass = start(args)
 
     def stop(*_: object) -> None:
         for process in (hass, emulator):
@@ -212,16 +562,32 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    started = wait_for_home_assistant(hass, timeout=300)
-    ensure_demo_user()
+    log = args.config / LOG_NAME
+    print(f"Starting the emulator and Home Assistant (output: {log})", flush=True)
+    for url in emulator_urls.values():
+        wait_for(f"{url}/_emulator/state", emulator, log, timeout=60)
+    # The SIMs have used some data today before the first read; LoRa devices
+    # keep the document's state, so their alarms come and go while one watches.
+    for provider in ("kpn_iot_sim", "tmobile_easy_connect", "infobip_iot"):
+        emulator_control(emulator_urls[provider], "tick", {"seconds": SIM_HISTORY})
+    # The frontend's manifest is served once onboarding can start.
+    wait_for(f"{ha_url}/manifest.json", hass, log, timeout=300)
+    api = HomeAssistantApi(ha_url)
+    api.ensure_onboarded()
+    api.log_in()
+    added = add_demo_accounts(api, emulator_urls)
+    wait_for_stored(args.config, added, timeout=15)
+    print(what_to_try(ha_url, emulator_urls, args.speed), flush=True)
     print(
-        f"\nHome Assistant is up after {started:.1f} s: {HA_URL}\n"
-        f"  login: {DEMO_USER['username']} / {DEMO_USER['password']}\n"
-        f"  emulator: http://127.0.0.1:{EMULATOR_PORT}-{EMULATOR_PORT + 3}\n"
-        "  Ctrl-C stops both.\n",
+        f"demo ready after {time.monotonic() - started:.1f} s "
+        f"({len(added)} accounts added, {len(PROVIDERS) - len(added)} reused)",
         flush=True,
     )
+    activity = DemoActivity(
+        ha_url, emulator_urls, args.config, speed=args.speed, push_every=args.push_every
+    )
     while hass.poll() is None and emulator.poll() is None:
+        activity.run_due()
         time.sleep(1)
     stop()
 

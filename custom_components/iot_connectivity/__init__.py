@@ -6,11 +6,15 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from homeassistant.const import Platform
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+)
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .api.base import SimClient
-from .api.errors import AuthenticationError, IoTConnectivityError
+from .api.errors import ActivationError, AuthenticationError, IoTConnectivityError
 from .api.models import Provider
 from .client import create_client
 from .const import (
@@ -31,6 +35,11 @@ from .coordinator import (
     hub_device_info,
     hub_identifier,
     traffic_groups,
+)
+from .repairs import (
+    async_create_activation_issue,
+    async_delete_issues,
+    async_setup_repairs,
 )
 from .services import async_setup_services
 from .webhook import PatchView, async_delete_cloudhook, async_register_webhook
@@ -64,6 +73,12 @@ async def async_setup_entry(
     client = create_client(hass, entry.data)
     try:
         await client.get_account()
+    except ActivationError as err:
+        # Not a reauthentication: the repair explains what KPN needs and retries.
+        async_create_activation_issue(hass, entry)
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="lora_activation_failed"
+        ) from err
     except AuthenticationError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="authentication_failed"
@@ -101,6 +116,7 @@ async def async_setup_entry(
     )
     if Provider(entry.data[CONF_PROVIDER]) in PUSH_PROVIDERS:
         async_register_webhook(hass, entry)
+    await async_setup_repairs(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -115,7 +131,8 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: IoTConnectivityConfigEntry
 ) -> None:
-    """Remove the entry's cloudhook with the entry."""
+    """Remove the entry's cloudhook and repair issues with the entry."""
+    async_delete_issues(hass, entry)
     if CONF_WEBHOOK_ID in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
 

@@ -18,6 +18,7 @@ from homeassistant.const import (
     CONF_PASSWORD,
     CONF_URL,
     CONF_USERNAME,
+    PERCENTAGE,
     UnitOfTime,
 )
 from homeassistant.core import callback
@@ -49,6 +50,7 @@ from .const import (
     CONF_LRC_URL,
     CONF_PLAN_INTERVAL,
     CONF_PROVIDER,
+    CONF_QUOTA_WARNING,
     CONF_SIM_INTERVAL,
     CONF_USAGE_INTERVAL,
     CONF_WEBHOOK_ID,
@@ -61,6 +63,7 @@ from .const import (
     INTERVAL_BOUNDS,
     LOGGER,
     PROVIDER_NAMES,
+    QUOTA_WARNING_BOUNDS,
 )
 from .webhook import async_webhook_url
 
@@ -185,6 +188,20 @@ def _minutes(option: str) -> NumberSelector:
             max=maximum,
             step=1,
             unit_of_measurement=UnitOfTime.MINUTES,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
+def _quota_warning() -> NumberSelector:
+    """Ask for the share of a bundle left, in whole percent, that raises a repair."""
+    _, minimum, maximum = QUOTA_WARNING_BOUNDS
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum,
+            max=maximum,
+            step=1,
+            unit_of_measurement=PERCENTAGE,
             mode=NumberSelectorMode.BOX,
         )
     )
@@ -353,10 +370,12 @@ class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
         """Show the options that apply to the entry's provider."""
         provider = Provider(self.config_entry.data[CONF_PROVIDER])
         intervals, groups = _options_for(provider)
+        warnings = (CONF_QUOTA_WARNING,) if ENTITY_GROUP_QUOTA in groups else ()
         if user_input is not None:
-            # The number selector gives floats; the intervals are whole minutes.
+            # The number selector gives floats; the options are whole numbers.
             return self.async_create_entry(
-                data=user_input | {key: int(user_input[key]) for key in intervals}
+                data=user_input
+                | {key: int(user_input[key]) for key in (*intervals, *warnings)}
             )
         schema = probatio.Schema(
             {
@@ -365,6 +384,12 @@ class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
                         key
                     )
                     for key in intervals
+                },
+                **{
+                    probatio.Required(key, default=QUOTA_WARNING_BOUNDS[0]): (
+                        _quota_warning()
+                    )
+                    for key in warnings
                 },
                 probatio.Required(CONF_ENTITY_GROUPS, default=list(groups)): (
                     SelectSelector(

@@ -33,6 +33,11 @@ INTERVAL_BOUNDS: Final[dict[str, tuple[int, int, int]]] = {
 }
 """Each interval option's default, minimum and maximum, in minutes."""
 
+CONF_QUOTA_WARNING: Final = "quota_warning"
+"""Option: warn when a SIM has this share (%) of a bundle left, or less."""
+QUOTA_WARNING_BOUNDS: Final = (10, 1, 50)
+"""The option's (default, minimum, maximum) in percent."""
+
 ENTITY_GROUP_USAGE: Final = "usage"
 ENTITY_GROUP_QUOTA: Final = "quota"
 ENTITY_GROUP_SESSION: Final = "session"

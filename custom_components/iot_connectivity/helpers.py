@@ -80,8 +80,5 @@ def entry_of_device(
     hass: HomeAssistant, device: DeviceEntry
 ) -> IoTConnectivityConfigEntry | None:
     """The entry of this integration that ``device`` belongs to, if any."""
-    for entry_id in device.config_entries:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is not None and entry.domain == DOMAIN:
-            return entry
-    return None
+    entry = hass.config_entries.async_get_entry(device.config_entry_id)
+    return entry if entry is not None and entry.domain == DOMAIN else None

@@ -36,6 +36,7 @@ from .api.sms import SmsEncoding, SmsValidationError
 from .api.tmobile import DCS_UCS2
 from .const import CONF_AS_ID, CONF_AS_KEY, DOMAIN, PROVIDER_NAMES
 from .helpers import entry_of_device, provider_errors
+from .repairs import async_create_downlink_issue
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -238,6 +239,7 @@ async def _async_send_lora_downlink(call: ServiceCall) -> None:
         if not (
             target.entry.data.get(CONF_AS_ID) and target.entry.data.get(CONF_AS_KEY)
         ):
+            async_create_downlink_issue(call.hass, target.entry)
             raise _invalid("downlink_not_configured", account=target.entry.title)
     try:
         validate_downlink(payload, port, None)
@@ -302,7 +304,9 @@ async def _async_top_up(call: ServiceCall) -> None:
         target.entry.runtime_data.traffic for target in targets
     ):
         if traffic is not None:
-            await traffic.async_request_refresh()
+            await traffic.async_refresh_sims(
+                t.item_id for t in targets if t.entry.runtime_data.traffic is traffic
+            )
 
 
 async def _async_set_sim_label(call: ServiceCall) -> None:

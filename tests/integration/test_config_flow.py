@@ -35,11 +35,13 @@ from custom_components.iot_connectivity.const import (
     CONF_LRC_URL,
     CONF_PLAN_INTERVAL,
     CONF_PROVIDER,
+    CONF_QUOTA_WARNING,
     CONF_SIM_INTERVAL,
     CONF_USAGE_INTERVAL,
     CONF_WEBHOOK_ID,
     DOMAIN,
     INTERVAL_BOUNDS,
+    QUOTA_WARNING_BOUNDS,
 )
 from iot_emulator import infobip, kpn_gateway, kpn_lora, tmobile
 from iot_emulator.core import Fault, FaultKind
@@ -672,6 +674,7 @@ async def test_options_flow(
     entry = mock_entry(emulator, provider)
     entry.add_to_hass(hass)
     intervals, groups = OPTIONS[provider]
+    warnings = [CONF_QUOTA_WARNING] if "quota" in groups else []
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
 
@@ -679,25 +682,32 @@ async def test_options_flow(
     assert result["step_id"] == "init"
     schema = result["data_schema"]
     assert schema is not None
-    assert field_names(schema) == [*intervals, CONF_ENTITY_GROUPS]
+    assert field_names(schema) == [*intervals, *warnings, CONF_ENTITY_GROUPS]
     assert schema.schema[CONF_ENTITY_GROUPS].config["options"] == groups
     assert schema({}) == {
         **{key: float(INTERVAL_BOUNDS[key][0]) for key in intervals},
+        **dict.fromkeys(warnings, float(QUOTA_WARNING_BOUNDS[0])),
         CONF_ENTITY_GROUPS: groups,
     }
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {intervals[0]: 10.0, intervals[1]: 120, CONF_ENTITY_GROUPS: groups[:1]},
+        {
+            intervals[0]: 10.0,
+            intervals[1]: 120,
+            **dict.fromkeys(warnings, 25.0),
+            CONF_ENTITY_GROUPS: groups[:1],
+        },
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
         intervals[0]: 10,
         intervals[1]: 120,
+        **dict.fromkeys(warnings, 25),
         CONF_ENTITY_GROUPS: groups[:1],
     }
-    assert all(type(entry.options[key]) is int for key in intervals)
+    assert all(type(entry.options[key]) is int for key in (*intervals, *warnings))
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
 
@@ -798,6 +808,7 @@ async def test_options_show_webhook_url(  # noqa: PLR0917 - fixtures and paramet
     assert entry.options == {
         intervals[0]: 10,
         intervals[1]: 120,
+        **({CONF_QUOTA_WARNING: QUOTA_WARNING_BOUNDS[0]} if "quota" in groups else {}),
         CONF_ENTITY_GROUPS: groups,
     }
 

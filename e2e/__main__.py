@@ -1,0 +1,319 @@
+"""Walk through the demo in headless Chromium: ``python -m e2e`` (scripts/e2e).
+
+Each step is what a newcomer does in the first minutes; each leaves a
+screenshot in ``artifacts/e2e/``. The emulator's control API confirms that
+what the browser did reached the provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+import re
+import sys
+import time
+import traceback
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from playwright.sync_api import (
+    Browser,
+    Locator,
+    Page,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
+
+from iot_emulator import infobip, tmobile
+
+from .demo import ROOT, Demo, running_demo
+
+CHROMIUM: Final = "/usr/bin/chromium"
+CHROMIUM_ARGS: Final = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+SCREENSHOTS: Final = ROOT / "artifacts" / "e2e"
+VIEWPORT: Final[ViewportSize] = {"width": 1280, "height": 900}
+UI_TIMEOUT: Final = 30_000
+"""Milliseconds a page may take to show what a step expects."""
+EMULATOR_TIMEOUT: Final = 30.0
+"""Seconds an action may take to reach the emulator."""
+
+DEMO_LOGIN: Final = ("demo", "demo-iot-connectivity")
+ACCOUNT_NAMES: Final = (
+    "KPN IoT Programmable SIM",
+    "T-Mobile IoT Easy Connect",
+    "Infobip IoT SIM",
+    "KPN LoRa",
+)
+SIM_NAME: Final = "Weather station Utrecht"
+SIM_ICCID: Final = "8988280666000001234"
+SMS_TEXT: Final = "STATUS? (sent by the end-to-end test)"
+
+
+def say(text: str) -> None:
+    """Report progress at once (CI shows the output as it comes)."""
+    print(text, flush=True)  # noqa: T201
+
+
+@dataclass
+class Run:
+    """What the steps share: the page, the demo and what earlier steps found."""
+
+    page: Page
+    demo: Demo
+    screenshots: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    sim_device_id: str = ""
+
+    def shot(self, name: str) -> None:
+        """Save a screenshot of the page as ``NN-name.png``."""
+        path = SCREENSHOTS / f"{len(self.screenshots) + 1:02d}-{name}.png"
+        self.page.screenshot(path=path)
+        self.screenshots.append(str(path.relative_to(ROOT)))
+
+    def url(self, path: str) -> str:
+        """An address of the demo instance."""
+        return f"{self.demo.ha_url}{path}"
+
+    def wait_for_emulator(self, what: str, check: Callable[[], bool]) -> None:
+        """Poll the emulator until ``check`` holds."""
+        deadline = time.monotonic() + EMULATOR_TIMEOUT
+        while not check():
+            if time.monotonic() > deadline:
+                msg = f"the emulator never showed {what}"
+                raise AssertionError(msg)
+            time.sleep(0.5)
+
+    def sim_status(self) -> str:
+        """The demo SIM's status at the emulator (``Enabled`` / ``Disabled``)."""
+        status: str = self._sim()["sim"]["status"]
+        return status
+
+    def sms_sent_to_sim(self) -> list[str]:
+        """The texts of the SMS the emulator received for the demo SIM."""
+        return [
+            sms["payload"]
+            for sms in self._sim()["sms"]
+            if sms["sms_type"]["description"] == "MT"
+        ]
+
+    def _sim(self) -> Any:
+        return self.demo.emulator_state("tmobile_easy_connect")["sims"][SIM_ICCID]
+
+
+def log_in(run: Run) -> None:
+    """Log in as the demo user on the login page."""
+    page = run.page
+    page.goto(run.demo.ha_url)
+    page.get_by_role("textbox", name="Username").fill(DEMO_LOGIN[0])
+    page.get_by_role("textbox", name="Password").fill(DEMO_LOGIN[1])
+    run.shot("login")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/home/"))
+    expect(page.get_by_role("link", name="Settings")).to_be_visible()
+
+
+def account_titles(page: Page, count: int) -> Locator:
+    """The titles of the integration's entries, once there are ``count``."""
+    expect(page.locator("ha-config-entry-row")).to_have_count(count)
+    return page.locator(
+        "ha-config-entry-row .config-entry-wrapper > ha-row-item > [slot=headline]"
+    )
+
+
+def see_four_accounts(run: Run) -> None:
+    """The integration page lists one account of each provider."""
+    page = run.page
+    page.goto(run.url("/config/integrations/integration/iot_connectivity"))
+    titles = account_titles(page, len(ACCOUNT_NAMES))
+    for name in ACCOUNT_NAMES:
+        expect(
+            titles.filter(has_text=re.compile(rf"^\s*{re.escape(name)} \("))
+        ).to_have_count(1)
+    run.timings["demo visible in the browser"] = time.monotonic() - run.demo.started
+    # Collapsed, all four accounts fit the screenshot.
+    expanded = page.locator("ha-config-entry-row .expand-button.expanded")
+    for _ in range(expanded.count()):
+        expanded.first.click()
+    expect(expanded).to_have_count(0)
+    run.shot("integration-accounts")
+
+
+def add_fifth_account(run: Run) -> None:
+    """Add an Infobip account in the config flow: wrong password first.
+
+    The emulator's Infobip account under another host name is another
+    account (Infobip accounts are told apart by their personal base URL).
+    """
+    page = run.page
+    infobip_port = urlsplit(run.demo.emulator_urls["infobip_iot"]).port
+    page.get_by_role("button", name="Add hub").click()
+    page.get_by_text("Infobip IoT SIM", exact=True).click()
+    dialog = page.locator("dialog-data-entry-flow")
+    dialog.get_by_role("textbox", name="Username").fill(infobip.DEFAULT_USERNAME)
+    dialog.get_by_role("textbox", name="Password").fill("not-the-password")
+    dialog.get_by_role("textbox", name="Base URL").fill(
+        f"http://localhost:{infobip_port}"
+    )
+    dialog.get_by_role("button", name="Submit").click()
+    expect(
+        dialog.get_by_text("The provider refused these credentials.")
+    ).to_be_visible()
+    run.shot("add-account-wrong-password")
+    dialog.get_by_role("textbox", name="Password").fill(infobip.DEFAULT_PASSWORD)
+    dialog.get_by_role("button", name="Submit").click()
+    dialog.get_by_role("button", name="Skip and finish").click()
+    titles = account_titles(page, len(ACCOUNT_NAMES) + 1)
+    expect(
+        titles.filter(has_text=f"Infobip IoT SIM (localhost:{infobip_port})")
+    ).to_have_count(1)
+    run.shot("add-account-done")
+
+
+def open_sim(run: Run) -> None:
+    """Find the SIM on the integration page; its page shows status, usage, switch."""
+    page = run.page
+    page.get_by_placeholder("Search", exact=True).fill(SIM_NAME)
+    expect(page.locator("ha-config-entry-row")).to_have_count(1)
+    page.locator("ha-config-entry-row .expand-button").click()
+    page.locator("ha-config-entry-device-row").filter(has_text=SIM_NAME).click()
+    page.wait_for_url(re.compile(r"/config/devices/device/"))
+    run.sim_device_id = page.url.rsplit("/", 1)[-1]
+    status = page.locator("hui-simple-entity-row, hui-sensor-entity-row").filter(
+        has=page.get_by_text("Status", exact=True)
+    )
+    expect(status).to_contain_text("Active")
+    expect(
+        page.locator("hui-sensor-entity-row").filter(has_text="Data used this period")
+    ).to_contain_text("MB")
+    expect(active_switch(page)).to_be_visible()
+    run.shot("sim-device")
+
+
+def active_switch(page: Page) -> Locator:
+    """The SIM's Active switch on its device page."""
+    return (
+        page.locator("hui-toggle-entity-row")
+        .filter(has_text="Active")
+        .locator("ha-switch")
+    )
+
+
+def suspend_sim(run: Run) -> None:
+    """Switching Active off suspends the SIM at the provider."""
+    page = run.page
+    active_switch(page).click()
+    run.wait_for_emulator(
+        "the SIM disabled",
+        lambda: run.sim_status() == tmobile.DISABLED,
+    )
+    status = page.locator("hui-simple-entity-row, hui-sensor-entity-row").filter(
+        has=page.get_by_text("Status", exact=True)
+    )
+    expect(status).to_contain_text("Suspended")
+    expect(active_switch(page)).to_have_js_property("checked", value=False)
+    run.shot("sim-suspended")
+    # An SMS reaches only an active SIM: switch it back on for the next step.
+    active_switch(page).click()
+    run.wait_for_emulator(
+        "the SIM enabled again",
+        lambda: run.sim_status() == tmobile.ENABLED,
+    )
+    expect(status).to_contain_text("Active")
+    expect(active_switch(page)).to_have_js_property("checked", value=True)
+
+
+def send_sms(run: Run) -> None:
+    """Developer tools > Actions: send_sms in YAML mode reaches the emulator."""
+    page = run.page
+    page.goto(run.url("/developer-tools/action"))
+    page.get_by_role("button", name="YAML mode").click()
+    editor = page.locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(
+        "action: iot_connectivity.send_sms\n"
+        "data:\n"
+        f"  device_id: {run.sim_device_id}\n"
+        f'  message: "{SMS_TEXT}"\n'
+    )
+    page.get_by_role("button", name="Perform action").click()
+    run.wait_for_emulator("the SMS", lambda: SMS_TEXT in run.sms_sent_to_sim())
+    expect(page.get_by_text("message_id")).to_be_visible()
+    run.shot("send-sms-action")
+
+
+STEPS: Final = (
+    ("log in", log_in),
+    ("see the four accounts", see_four_accounts),
+    ("add a fifth account (wrong password, then right)", add_fifth_account),
+    ("open a SIM's device page", open_sim),
+    ("switch the SIM off: suspended at the provider", suspend_sim),
+    ("send_sms from Developer tools > Actions", send_sms),
+)
+
+
+class StepsFailedError(Exception):
+    """A step failed; the demo's config folder is kept for a look."""
+
+
+def run_steps(browser: Browser, demo: Demo) -> Run:
+    """Run every step in order; stop at the first failure."""
+    page = browser.new_page(viewport=VIEWPORT)
+    run = Run(page=page, demo=demo)
+    for number, (title, step) in enumerate(STEPS, start=1):
+        started = time.monotonic()
+        try:
+            step(run)
+        except Exception:  # noqa: BLE001 - reported, then the run stops
+            say(f"FAIL {number}. {title}\n{traceback.format_exc()}")
+            run.shot(f"failed-step-{number}")
+            say(f"{number - 1} passed, 1 failed, {len(STEPS) - number} skipped")
+            raise StepsFailedError from None
+        say(f"ok   {number}. {title} ({time.monotonic() - started:.1f} s)")
+    return run
+
+
+def main() -> int:
+    """Start the demo, run the steps in Chromium, report timings and screenshots."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    expect.set_options(timeout=UI_TIMEOUT)
+    started = time.monotonic()
+    try:
+        with (
+            running_demo(SCREENSHOTS / "develop.log") as demo,
+            sync_playwright() as playwright,
+        ):
+            say(f"demo ready after {time.monotonic() - started:.1f} s: {demo.ha_url}")
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=list(CHROMIUM_ARGS)
+            )
+            try:
+                run = run_steps(browser, demo)
+            finally:
+                browser.close()
+    except StepsFailedError:
+        say(f"screenshots and the demo's output: {SCREENSHOTS}")
+        return 1
+    for what, seconds in run.timings.items():
+        say(f"{what}: {seconds:.1f} s after scripts/develop started")
+    say(f"e2e duration: {time.monotonic() - started:.1f} s")
+    say(f"screenshots in {SCREENSHOTS}:")
+    for path in run.screenshots:
+        say(f"  {path}")
+    say(f"{len(STEPS)} passed, 0 failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

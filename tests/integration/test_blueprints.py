@@ -1,0 +1,228 @@
+"""The automation blueprints, loaded by Home Assistant and run against the emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from unittest.mock import PropertyMock, patch
+
+from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
+from homeassistant.components.automation.const import DOMAIN as AUTOMATION_DOMAIN
+from homeassistant.components.blueprint import models
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml_dict
+import pytest
+from pytest_homeassistant_custom_component.common import async_mock_service
+
+from custom_components.iot_connectivity.api.models import Provider
+from iot_emulator import infobip, kpn_lora, tmobile
+
+from .conftest import device_id, state_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import aiohttp
+    from homeassistant.core import HomeAssistant, ServiceCall
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+    from iot_emulator.server import EmulatorServer
+
+BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation"
+FOLDER = "iot_connectivity"
+
+INFOBIP_ICCID = "8981100022152967721"
+"""The Infobip example SIM that is active and uses data."""
+TMOBILE_ICCID = "8988280666000001234"
+TMOBILE_SIM_NAME = "Weather station Utrecht"
+QUIET_EUI = "0059AC0000041201"
+"""The LoRa device that stops reporting and raises a MAJOR "no uplink" alarm."""
+
+
+@pytest.fixture(autouse=True)
+def blueprints_from_repository() -> Iterator[None]:
+    """Load automation blueprints from the repository's blueprints/ folder."""
+    with patch.object(
+        models.DomainBlueprints,
+        "blueprint_folder",
+        new_callable=PropertyMock,
+        return_value=BLUEPRINTS,
+    ):
+        yield
+
+
+async def use_blueprints(
+    hass: HomeAssistant, *automations: tuple[str, dict[str, Any]]
+) -> None:
+    """Set up one automation per (blueprint file, inputs)."""
+    assert await async_setup_component(
+        hass,
+        AUTOMATION_DOMAIN,
+        {
+            AUTOMATION_DOMAIN: [
+                {
+                    "use_blueprint": {
+                        "path": f"{FOLDER}/{name}",
+                        "input": inputs,
+                    }
+                }
+                for name, inputs in automations
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+    for state in hass.states.async_all(AUTOMATION_DOMAIN):
+        assert state.state == "on", state
+
+
+def unique_entity_id(hass: HomeAssistant, domain: str, unique_id: str) -> str:
+    """The entity id of one of the integration's entities."""
+    entity_id = er.async_get(hass).async_get_entity_id(
+        domain, "iot_connectivity", unique_id
+    )
+    assert entity_id is not None, unique_id
+    return entity_id
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in (BLUEPRINTS / FOLDER).glob("*"))
+)
+def test_every_file_is_an_automation_blueprint(name: str) -> None:
+    """Every file in the folder loads as a valid automation blueprint."""
+    blueprint = models.Blueprint(
+        load_yaml_dict(BLUEPRINTS / FOLDER / name),
+        expected_domain=AUTOMATION_DOMAIN,
+        schema=AUTOMATION_BLUEPRINT_SCHEMA,
+    )
+    assert blueprint.metadata["source_url"].endswith(f"/{FOLDER}/{name}")
+
+
+@pytest.mark.parametrize("provider", [Provider.INFOBIP_IOT])
+async def test_suspend_sim_on_data_used(
+    hass: HomeAssistant, emulator: EmulatorServer, init_integration: MockConfigEntry
+) -> None:
+    """The SIM is suspended at the provider once its usage passes the limit."""
+    prefix = f"{init_integration.unique_id}_{INFOBIP_ICCID}"
+    data_used = unique_entity_id(hass, "sensor", f"{prefix}_data_used")
+    active = unique_entity_id(hass, "switch", f"{prefix}_active")
+    used_before = float(state_of(hass, data_used).state)
+    suspended = async_mock_service(hass, "test", "suspended")
+    await use_blueprints(
+        hass,
+        (
+            "suspend_sim_on_data_used.yaml",
+            {
+                "data_used": [data_used],
+                "limit": used_before + 1,
+                "actions": [
+                    {
+                        "action": "test.suspended",
+                        "data": {"sim": "{{ sim }}", "used": "{{ used }}"},
+                    }
+                ],
+            },
+        ),
+    )
+    traffic = init_integration.runtime_data.traffic
+    assert traffic is not None
+
+    # Half a megabyte more stays below the limit.
+    emulator.infobip.tick(500_000 / infobip.SEEDED_DATA_RATE)
+    await traffic.async_refresh()
+    await hass.async_block_till_done()
+    assert float(state_of(hass, data_used).state) > used_before
+    assert state_of(hass, active).state == "on"
+    assert emulator.infobip.sims[INFOBIP_ICCID]["status"] == infobip.ACTIVE
+    assert suspended == []
+
+    emulator.infobip.tick(1_000_000 / infobip.SEEDED_DATA_RATE)
+    await traffic.async_refresh()
+    await hass.async_block_till_done()
+    assert emulator.infobip.sims[INFOBIP_ICCID]["status"] == infobip.SUSPENDED
+    assert state_of(hass, active).state == "off"
+    (call,) = suspended
+    used = state_of(hass, data_used)
+    sim = dr.async_get(hass).async_get(device_id(hass, INFOBIP_ICCID))
+    assert sim is not None
+    assert call.data == {
+        "sim": sim.name,
+        "used": f"{used.state} {used.attributes['unit_of_measurement']}",
+    }
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
+async def test_notify_lora_alarm_at_or_above_severity(
+    hass: HomeAssistant, emulator: EmulatorServer, init_integration: MockConfigEntry
+) -> None:
+    """A new MAJOR alarm runs the "major" automation, not the "critical" one."""
+    major = async_mock_service(hass, "test", "major")
+    critical = async_mock_service(hass, "test", "critical")
+    other_device = async_mock_service(hass, "test", "other_device")
+    quiet_device = device_id(hass, QUIET_EUI)
+    other = device_id(hass, "0059AC0000170311")
+    notify = {"device": "{{ device_name }}", "severity": "{{ severity }}"}
+    await use_blueprints(
+        hass,
+        (
+            "notify_lora_alarm.yaml",
+            {
+                "severity": "major",
+                "devices": [quiet_device],
+                "actions": [{"action": "test.major", "data": notify}],
+            },
+        ),
+        (
+            "notify_lora_alarm.yaml",
+            {
+                "severity": "critical",
+                "actions": [{"action": "test.critical", "data": notify}],
+            },
+        ),
+        (
+            "notify_lora_alarm.yaml",
+            {
+                "severity": "warning",
+                "devices": [other],
+                "actions": [{"action": "test.other_device", "data": notify}],
+            },
+        ),
+    )
+    lora = init_integration.runtime_data.lora
+    assert lora is not None
+
+    emulator.kpn_lora.tick(kpn_lora.NO_UPLINK_ALARM_AFTER)
+    await lora.async_refresh()
+    await hass.async_block_till_done()
+
+    assert [call.data for call in major] == [
+        {"device": f"Alarm device {kpn_lora.QUIET_DEVICE_REF}", "severity": "major"}
+    ]
+    assert critical == []
+    assert other_device == []
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+async def test_notify_sms_received(
+    hass: HomeAssistant,
+    emulator: EmulatorServer,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+) -> None:
+    """An SMS pushed to the webhook creates a notification (the default action)."""
+    notifications: list[ServiceCall] = async_mock_service(
+        hass, "persistent_notification", "create"
+    )
+    await use_blueprints(
+        hass,
+        ("notify_sms_received.yaml", {"sims": [device_id(hass, TMOBILE_ICCID)]}),
+    )
+
+    await tmobile.push_sms_mo(
+        http_session, webhook_url, iccid=TMOBILE_ICCID, text="Door opened"
+    )
+    await hass.async_block_till_done()
+
+    assert [call.data for call in notifications] == [
+        {"title": f"SMS from {TMOBILE_SIM_NAME}", "message": "Door opened"}
+    ]
