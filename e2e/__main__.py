@@ -20,6 +20,7 @@ from playwright.sync_api import (
     Browser,
     Locator,
     Page,
+    TimeoutError as PlaywrightTimeoutError,
     ViewportSize,
     expect,
     sync_playwright,
@@ -181,10 +182,21 @@ def add_fifth_account(run: Run) -> None:
 def open_sim(run: Run) -> None:
     """Find the SIM on the integration page; its page shows status, usage, switch."""
     page = run.page
-    page.get_by_placeholder("Search", exact=True).fill(SIM_NAME)
+    # A fresh page: the add-entry dialog's close re-renders the old one, which
+    # can swallow a search typed too early.
+    page.goto(run.url("/config/integrations/integration/iot_connectivity"))
+    account_titles(page, len(ACCOUNT_NAMES) + 1)
+    search = page.get_by_placeholder("Search", exact=True)
+    search.fill(SIM_NAME)
+    expect(search).to_have_value(SIM_NAME)
     expect(page.locator("ha-config-entry-row")).to_have_count(1)
-    page.locator("ha-config-entry-row .expand-button").click()
-    page.locator("ha-config-entry-device-row").filter(has_text=SIM_NAME).click()
+    device_row = page.locator("ha-config-entry-device-row").filter(has_text=SIM_NAME)
+    # The page remembers expanded entries; the button toggles, so only open it.
+    try:
+        device_row.wait_for(timeout=2000)
+    except PlaywrightTimeoutError:
+        page.locator("ha-config-entry-row .expand-button").click()
+    device_row.click()
     page.wait_for_url(re.compile(r"/config/devices/device/"))
     run.sim_device_id = page.url.rsplit("/", 1)[-1]
     status = page.locator("hui-simple-entity-row, hui-sensor-entity-row").filter(
