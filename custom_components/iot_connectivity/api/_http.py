@@ -334,3 +334,38 @@ class HttpClient:
         if status >= 500:  # noqa: PLR2004
             return ProviderUnavailableError(summary)
         return InvalidResponseError(f"{summary} was not expected")
+
+
+class ProviderApi:
+    """Requests below one base path with one authenticator: what a client sends."""
+
+    def __init__(
+        self, http: HttpClient, auth: Authenticator, base_path: str = ""
+    ) -> None:
+        """Send through ``http``, authenticated by ``auth``, below ``base_path``."""
+        self._http = http
+        self._auth = auth
+        self._base_path = base_path
+
+    def __repr__(self) -> str:
+        """Show where it talks to, never the credentials."""
+        return f"<ProviderApi {self._http.base_url}{self._base_path}>"
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json_body: Any = None,
+    ) -> Response:
+        """Send an authenticated request to ``base_path + path``, named ``endpoint``."""
+        return await self._http.request(
+            method,
+            f"{self._base_path}{path}",
+            auth=self._auth,
+            endpoint=endpoint,
+            params=params,
+            json_body=json_body,
+        )

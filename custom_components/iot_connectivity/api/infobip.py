@@ -18,7 +18,7 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-from ._http import DEFAULT_TIMEOUT, Authenticator, HttpClient, Response
+from ._http import DEFAULT_TIMEOUT, Authenticator, HttpClient, ProviderApi, Response
 from ._parse import (
     as_list,
     as_mapping,
@@ -208,6 +208,7 @@ class InfobipClient(SimClient):
         self._username = username
         self._api_key = api_key
         self._http = HttpClient(session, url, timeout=timeout or DEFAULT_TIMEOUT)
+        self._api = ProviderApi(self._http, self._auth)
 
     def __repr__(self) -> str:
         """Show where it talks to, never the credentials."""
@@ -235,7 +236,7 @@ class InfobipClient(SimClient):
     @override
     async def get_account(self) -> AccountInfo:
         """Prove the credentials with the cheapest call: one SIM of page 1."""
-        response = await self._request(
+        response = await self._api.request(
             "GET", "/iot/2/sims", "sims", params={"page": 1, "limit": 1}
         )
         page = as_mapping(response.json(), "Infobip SIM page")
@@ -257,7 +258,7 @@ class InfobipClient(SimClient):
 
     @override
     async def get_sim(self, iccid: str) -> Sim:
-        response = await self._request("GET", _sim_path(2, iccid), "sim")
+        response = await self._api.request("GET", _sim_path(2, iccid), "sim")
         return parse_sim(response.json())
 
     @override
@@ -266,7 +267,7 @@ class InfobipClient(SimClient):
         value = _SETTABLE_STATUSES.get(status)
         if value is None:
             raise UnsupportedOperationError(f"{self.provider}: set_status {status}")
-        await self._request(
+        await self._api.request(
             "PUT",
             f"{_sim_path(1, iccid)}/status",
             "set_status",
@@ -275,13 +276,15 @@ class InfobipClient(SimClient):
 
     @override
     async def set_label(self, iccid: str, label: str) -> None:
-        await self._request(
+        await self._api.request(
             "PATCH", _sim_path(1, iccid), "update_name", json_body={"name": label}
         )
 
     @override
     async def get_usage(self, iccid: str) -> SimUsage:
-        response = await self._request("GET", f"{_sim_path(2, iccid)}/usage", "usage")
+        response = await self._api.request(
+            "GET", f"{_sim_path(2, iccid)}/usage", "usage"
+        )
         return parse_usage(response.json(), iccid)
 
     @override
@@ -301,14 +304,14 @@ class InfobipClient(SimClient):
         if dcs is not None:
             raise UnsupportedOperationError(f"{self.provider}: SMS data coding")
         self.sms_rules.check(message)
-        await self._request(
+        await self._api.request(
             "POST", f"{_sim_path(1, iccid)}/sms", "sms", json_body={"text": message}
         )
         return SmsResult()
 
     @override
     async def run_diagnostics(self, iccid: str) -> ActionResult:
-        response = await self._request(
+        response = await self._api.request(
             "POST", f"{_sim_path(1, iccid)}/diagnostic", "diagnostic"
         )
         return parse_action(response)
@@ -327,7 +330,7 @@ class InfobipClient(SimClient):
         seen: set[str] = set()
         page = 1
         while True:
-            response = await self._request(
+            response = await self._api.request(
                 "GET", path, endpoint, params={"page": page, "limit": PAGE_LIMIT}
             )
             data = as_mapping(response.json(), f"Infobip {key} page")
@@ -346,24 +349,6 @@ class InfobipClient(SimClient):
             if len(items) < limit or new == 0:
                 return
             page += 1
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        endpoint: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json_body: Any = None,
-    ) -> Response:
-        return await self._http.request(
-            method,
-            path,
-            auth=self._auth,
-            endpoint=endpoint,
-            params=params,
-            json_body=json_body,
-        )
 
 
 def _sim_path(version: int, iccid: str) -> str:

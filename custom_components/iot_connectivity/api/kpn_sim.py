@@ -32,7 +32,7 @@ import math
 from typing import TYPE_CHECKING, Any, ClassVar, override
 from urllib.parse import quote
 
-from ._http import DEFAULT_TIMEOUT, HttpClient, Response
+from ._http import DEFAULT_TIMEOUT, HttpClient, ProviderApi, Response
 from ._parse import (
     as_list,
     as_mapping,
@@ -229,6 +229,7 @@ class KpnSimClient(SimClient):
         super().__init__()
         self._http = HttpClient(session, url, timeout=timeout or DEFAULT_TIMEOUT)
         self._auth = KpnGatewayAuth(self._http, client_id, client_secret)
+        self._api = ProviderApi(self._http, self._auth, BASE_PATH)
         self._listed: dict[str, Thing] | None = None
         """The Things of the last full list, for session locations."""
 
@@ -288,7 +289,9 @@ class KpnSimClient(SimClient):
 
     async def get_thing(self, iccid: str) -> Thing:
         """One Thing, with its current ``cas``."""
-        response = await self._request("GET", f"/thing/{thing_id(iccid)}", "get_thing")
+        response = await self._api.request(
+            "GET", f"/thing/{thing_id(iccid)}", "get_thing"
+        )
         return parse_thing(response.json())
 
     @override
@@ -297,7 +300,7 @@ class KpnSimClient(SimClient):
         state = _SETTABLE_STATES.get(status)
         if state is None:
             raise UnsupportedOperationError(f"{self.provider}: set_status {status}")
-        await self._request(
+        await self._api.request(
             "PUT",
             f"/thing/{thing_id(iccid)}/state/",
             "set_state",
@@ -361,7 +364,7 @@ class KpnSimClient(SimClient):
         if dcs is not None:
             raise UnsupportedOperationError(f"{self.provider}: SMS data coding")
         self.sms_rules.check(message)
-        response = await self._request(
+        response = await self._api.request(
             "POST",
             f"/thing/{thing_id(iccid)}/sms",
             "send_sms",
@@ -373,7 +376,7 @@ class KpnSimClient(SimClient):
         thing = await self.get_thing(iccid)
         if thing.cas is None:
             raise InvalidResponseError("KPN Thing: missing cas")
-        await self._request(
+        await self._api.request(
             "PUT",
             f"/thing/{thing_id(iccid)}",
             "update_thing",
@@ -383,7 +386,7 @@ class KpnSimClient(SimClient):
     async def _things_page(
         self, number: int, *, page_size: int = PAGE_SIZE
     ) -> tuple[list[Thing], int | None]:
-        response = await self._request(
+        response = await self._api.request(
             "GET",
             "/things",
             "list_things",
@@ -398,28 +401,10 @@ class KpnSimClient(SimClient):
 
     async def _session_batch(self, iccids: list[str]) -> dict[str, SimSession]:
         async with self._semaphore:
-            response = await self._request(
+            response = await self._api.request(
                 "GET",
                 "/thing/status",
                 "session_status",
                 params={"ThingIds": ",".join(thing_id(iccid) for iccid in iccids)},
             )
         return parse_sessions(response.json())
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        endpoint: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json_body: Any = None,
-    ) -> Response:
-        return await self._http.request(
-            method,
-            f"{BASE_PATH}{path}",
-            auth=self._auth,
-            endpoint=endpoint,
-            params=params,
-            json_body=json_body,
-        )

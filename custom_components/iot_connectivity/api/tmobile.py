@@ -30,7 +30,13 @@ from urllib.parse import quote
 
 from yarl import URL
 
-from ._http import DEFAULT_TIMEOUT, HttpClient, Response, TokenAuthenticator
+from ._http import (
+    DEFAULT_TIMEOUT,
+    HttpClient,
+    ProviderApi,
+    Response,
+    TokenAuthenticator,
+)
 from ._parse import (
     as_list,
     as_mapping,
@@ -380,32 +386,15 @@ class TMobileClient(SimClient):
             session, url.rstrip("/") + BASE_PATH, timeout=timeout or DEFAULT_TIMEOUT
         )
         self._auth = TMobileAuth(self._http, username, password)
+        self._api = ProviderApi(self._http, self._auth)
 
     def __repr__(self) -> str:
         """Show where it talks to, never the credentials."""
         return f"<TMobileClient {self._http.base_url}>"
 
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        endpoint: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json_body: Any = None,
-    ) -> Response:
-        return await self._http.request(
-            method,
-            path,
-            auth=self._auth,
-            endpoint=endpoint,
-            params=params,
-            json_body=json_body,
-        )
-
     async def get_account(self) -> AccountInfo:
         """Authenticate, prove API access, and name the organisation (``orgId``)."""
-        await self._request(
+        await self._api.request(
             "GET", SIMS_PATH, "list_sims", params={"page": 1, "pageSize": 1}
         )
         answer = self._auth.answer
@@ -425,7 +414,7 @@ class TMobileClient(SimClient):
         return list({sim.iccid: sim for sim in sims}.values())
 
     async def _sim_page(self, page: int) -> tuple[list[Any], Mapping[str, str]]:
-        response = await self._request(
+        response = await self._api.request(
             "GET", SIMS_PATH, "list_sims", params={"page": page, "pageSize": PAGE_SIZE}
         )
         return as_list(response.json(), "T-Mobile SIM list"), response.headers
@@ -438,7 +427,7 @@ class TMobileClient(SimClient):
     async def get_sim(self, iccid: str) -> Sim:
         """One SIM."""
         return parse_sim(
-            (await self._request("GET", _sim_path(iccid), "get_sim")).json()
+            (await self._api.request("GET", _sim_path(iccid), "get_sim")).json()
         )
 
     async def set_status(self, iccid: str, status: SimStatus) -> None:
@@ -457,19 +446,19 @@ class TMobileClient(SimClient):
     ) -> None:
         """PUT the SIM's current values with the given ones changed."""
         body = sim_update_body(
-            (await self._request("GET", _sim_path(iccid), "get_sim")).json()
+            (await self._api.request("GET", _sim_path(iccid), "get_sim")).json()
         )
         if status is not None:
             body["status"] = status
         if label is not None:
             body["label"] = label
-        await self._request("PUT", _sim_path(iccid), "update_sim", json_body=body)
+        await self._api.request("PUT", _sim_path(iccid), "update_sim", json_body=body)
 
     async def get_usage(self, iccid: str) -> SimUsage:
         """Sum this calendar month's daily records (UTC dates)."""
         end = datetime.now(UTC).date()
         start = end.replace(day=1)
-        response = await self._request(
+        response = await self._api.request(
             "GET",
             _sim_path(iccid, "/usage"),
             "usage",
@@ -482,14 +471,14 @@ class TMobileClient(SimClient):
     async def get_quota(self, iccid: str) -> SimQuota:
         """Fetch the data and the SMS quota together."""
         data, sms = await asyncio.gather(
-            self._request("GET", _sim_path(iccid, "/quota/data"), "quota_data"),
-            self._request("GET", _sim_path(iccid, "/quota/sms"), "quota_sms"),
+            self._api.request("GET", _sim_path(iccid, "/quota/data"), "quota_data"),
+            self._api.request("GET", _sim_path(iccid, "/quota/sms"), "quota_sms"),
         )
         return parse_quota(data.json(), sms.json(), iccid=iccid)
 
     async def get_session(self, iccid: str) -> SimSession:
         """Whether and where the SIM is attached."""
-        response = await self._request(
+        response = await self._api.request(
             "GET", _sim_path(iccid, "/connectivity_info"), "connectivity_info"
         )
         return parse_session(response.json(), iccid=iccid)
@@ -510,18 +499,18 @@ class TMobileClient(SimClient):
         body: dict[str, Any] = {"payload": message}
         if dcs is not None:
             body["dcs"] = dcs
-        response = await self._request(
+        response = await self._api.request(
             "POST", _sim_path(iccid, "/sms"), "send_sms", json_body=body
         )
         return SmsResult(message_id=_created_id(response))
 
     async def reset_connectivity(self, iccid: str) -> None:
         """Queue a network re-attach."""
-        await self._request("POST", _sim_path(iccid, "/reset"), "reset")
+        await self._api.request("POST", _sim_path(iccid, "/reset"), "reset")
 
     async def top_up(self, iccid: str) -> None:
         """Order a data top-up: the API takes no volume, the contract's package is added."""
-        await self._request("POST", _sim_path(iccid, "/topup"), "top_up")
+        await self._api.request("POST", _sim_path(iccid, "/topup"), "top_up")
 
 
 def _page_count(headers: Mapping[str, str], first_page_size: int) -> int:
