@@ -12,7 +12,11 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 
 from .api.models import Capability
-from .const import ENTITY_GROUP_LORA_ALARMS, ENTITY_GROUP_SESSION
+from .const import (
+    ENTITY_GROUP_LORA_ALARMS,
+    ENTITY_GROUP_LORA_SIGNAL,
+    ENTITY_GROUP_SESSION,
+)
 from .entity import (
     AnyCoordinator,
     IoTConnectivityEntity,
@@ -84,7 +88,9 @@ LORA_BINARY_SENSORS: tuple[
     IoTConnectivityBinarySensorEntityDescription(
         key="external_power",
         translation_key="external_power",
+        group=ENTITY_GROUP_LORA_SIGNAL,
         device_class=BinarySensorDeviceClass.PLUG,
+        entity_registry_enabled_default=False,
         is_on_fn=lambda state: state.device.external_power,
     ),
 )

@@ -43,6 +43,7 @@ BUTTONS: tuple[IoTConnectivityButtonEntityDescription, ...] = (
         translation_key="reset_connectivity",
         entity_category=EntityCategory.CONFIG,
         capability=Capability.RESET,
+        entity_registry_enabled_default=False,
         press_fn=lambda client, iccid: client.reset_connectivity(iccid),
     ),
     IoTConnectivityButtonEntityDescription(

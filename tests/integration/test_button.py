@@ -70,7 +70,7 @@ async def test_none_without_capability(
 
 
 @pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
 async def test_connectivity_reset(
     hass: HomeAssistant, emulator: EmulatorServer
 ) -> None:

@@ -398,6 +398,7 @@ async def test_patch_to_another_webhook(
 
 @pytest.mark.parametrize("provider", [Provider.KPN_LORA])
 @pytest.mark.parametrize("numeric", [False, True], ids=["strings", "numbers"])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_uplink(
     hass: HomeAssistant,
     emulator: EmulatorServer,
