@@ -11,7 +11,9 @@ from collections.abc import Callable, Coroutine
 import threading
 from typing import Any
 
-from iot_emulator.server import EmulatorServer
+from aiohttp import web
+
+from iot_emulator.server import HOST, EmulatorServer
 
 
 class EmulatorThread:
@@ -24,14 +26,29 @@ class EmulatorThread:
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="emulator", daemon=True
         )
+        self._runners: list[web.AppRunner] = []
 
     async def start(self) -> None:
         """Start the thread and the four provider listeners."""
         self._thread.start()
         await self._run(self.server.start())
 
+    async def serve(self, app: web.Application) -> str:
+        """Serve one more ``app`` on this thread; return its URL."""
+        runner = web.AppRunner(app, access_log=None)
+        self._runners.append(runner)
+
+        async def start() -> None:
+            await runner.setup()
+            await web.TCPSite(runner, HOST, 0).start()
+
+        await self._run(start())
+        return f"http://{HOST}:{runner.addresses[0][1]}"
+
     async def stop(self) -> None:
         """Stop the listeners, the loop and the thread."""
+        for runner in self._runners:
+            await self._run(runner.cleanup())
         await self._run(self.server.stop())
         self._loop.call_soon_threadsafe(self._loop.stop)
         await asyncio.to_thread(self._thread.join)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 import json
@@ -14,10 +14,12 @@ import time
 from typing import TYPE_CHECKING, Any, override
 from unittest.mock import patch
 
+from aiohttp import ClientSession, web
 from homeassistant import block_async_io
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
+from yarl import URL
 
 from custom_components.iot_connectivity.api._http import HttpClient, Response
 from custom_components.iot_connectivity.const import DOMAIN
@@ -26,6 +28,8 @@ from iot_emulator.core import RequestQuota
 if TYPE_CHECKING:
     from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 
+REPLAY_HEADER = "X-Replay"
+"""Which recorded answer the replay server is asked for."""
 TOKEN_ENDPOINTS = frozenset({"token"})
 """Authentication, counted apart from the data a refresh reads."""
 
@@ -51,19 +55,100 @@ def json_floor(bodies: list[bytes], repeat: int = 5) -> float:
     return best
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One request a client sent (path and query) and the body it got."""
+
+    path: str
+    params: Mapping[str, str | int] | None
+    body: bytes
+
+
+class ReplayServer:
+    """Serves recorded answers again: the least CPU a client pays to get them.
+
+    A request with ``X-Replay: <n>`` is answered with the n-th body as JSON,
+    whatever its path; it runs on the emulator's thread, so only the client
+    side is charged to Home Assistant's.
+    """
+
+    def __init__(self) -> None:
+        """Serve nothing yet."""
+        self.bodies: list[bytes] = []
+
+    def app(self) -> web.Application:
+        """The application to serve."""
+        app = web.Application()
+        app.router.add_get("/{path:.*}", self._serve)
+        return app
+
+    async def _serve(self, request: web.Request) -> web.Response:
+        body = self.bodies[int(request.headers[REPLAY_HEADER])]
+        return web.Response(body=body, content_type="application/json")
+
+
+async def transport_floor(url: str, answers: list[Answer], repeat: int = 3) -> float:
+    """The least CPU time aiohttp needs to send the requests and read ``answers``.
+
+    The same paths and queries, one request after the other on a new
+    connection, each body read whole: what any client pays before it parses
+    anything (best of ``repeat``). Polls minutes apart find their keep-alive
+    connections closed, so a refresh opens new ones too.
+    """
+    best = math.inf
+    for _ in range(repeat):
+        async with ClientSession() as session:
+            start = cpu_time()
+            for index, answer in enumerate(answers):
+                async with session.get(
+                    f"{url}{answer.path}",
+                    params=answer.params,
+                    headers={REPLAY_HEADER: str(index)},
+                ) as response:
+                    await response.read()
+            best = min(best, cpu_time() - start)
+    return best
+
+
+class WarningLog(logging.Handler):
+    """Warnings logged anywhere whose message contains ``needle``."""
+
+    def __init__(self, needle: str) -> None:
+        """Collect nothing yet."""
+        super().__init__(logging.WARNING)
+        self.needle = needle
+        self.reports: list[str] = []
+
+    @override
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.needle in record.getMessage():
+            self.reports.append(record.getMessage().splitlines()[0])
+
+    @contextmanager
+    def watching(self) -> Iterator[WarningLog]:
+        """Collect while the block runs."""
+        logging.getLogger().addHandler(self)
+        try:
+            yield self
+        finally:
+            logging.getLogger().removeHandler(self)
+
+
 @contextmanager
-def captured_bodies() -> Iterator[list[bytes]]:
-    """The bodies of every successful answer the provider clients receive."""
-    bodies: list[bytes] = []
+def captured_answers() -> Iterator[list[Answer]]:
+    """Every successful answer the provider clients receive, with its request."""
+    answers: list[Answer] = []
     send = HttpClient._send  # noqa: SLF001 - the one HTTP path of every client
 
-    async def recording_send(self: HttpClient, *args: Any, **kwargs: Any) -> Response:
-        response = await send(self, *args, **kwargs)
-        bodies.append(response.body)
+    async def recording_send(
+        self: HttpClient, name: str, method: str, target: str, **kwargs: Any
+    ) -> Response:
+        response = await send(self, name, method, target, **kwargs)
+        answers.append(Answer(URL(target).path, kwargs.get("params"), response.body))
         return response
 
     with patch.object(HttpClient, "_send", recording_send):
-        yield bodies
+        yield answers
 
 
 @dataclass(slots=True)

@@ -10,9 +10,9 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 import math
-import statistics
 import time
 from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
@@ -47,14 +47,18 @@ from tests.integration.conftest import CREDENTIALS
 from .emulator_thread import EmulatorThread
 from .floor import EntityCount, floor_entry, floor_integration
 from .probes import (
+    Answer,
     BlockingCallLog,
     CountingQuota,
+    ReplayServer,
     RequestLog,
-    captured_bodies,
+    WarningLog,
+    captured_answers,
     counted_state_writes,
     cpu_time,
     json_floor,
     memory_kib,
+    transport_floor,
     wall_time,
 )
 from .run import Run
@@ -65,9 +69,12 @@ if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
 
+ENTITY_LIMIT_WARNING = "enabled entities for config entry"
+"""What Home Assistant logs when it refuses an entry's entities beyond its limit."""
 STEP = timedelta(seconds=10)
 """Resolution of simulated time: the shortest interval any coordinator uses."""
-CPU_REPEAT = 3
+CPU_REPEAT = 5
+MANY_BODIES = 200
 CHANGED_SHARE = 0.01
 
 PAGE_SIZES: dict[str, int] = {
@@ -198,10 +205,10 @@ async def full_refresh(
     freezer: FrozenDateTimeFactory,
     coordinator: DataUpdateCoordinator[Any],
     items: int,
-) -> tuple[float, list[bytes], int]:
+) -> tuple[float, list[Answer], int]:
     """Read every item once: one refresh, or every turn of a spread read.
 
-    Returns the CPU seconds, the answer bodies and the refreshes it took.
+    Returns the CPU seconds, the answers and the refreshes it took.
     """
     schedule = spread_schedule(coordinator)
     period = coordinator.update_interval
@@ -212,7 +219,7 @@ async def full_refresh(
     started = dt_util.utcnow().timestamp()
     refreshes = 0
     cpu = 0.0
-    with captured_bodies() as bodies:
+    with captured_answers() as answers:
         while True:
             start = cpu_time()
             await coordinator.async_refresh()
@@ -226,7 +233,7 @@ async def full_refresh(
                 break
             freezer.tick(timedelta(seconds=schedule.budget.slice_seconds))
     await hass.async_block_till_done()
-    return cpu, bodies, refreshes
+    return cpu, answers, refreshes
 
 
 def flip_one_percent(server: EmulatorServer, provider: Provider) -> Callable[[], None]:
@@ -305,16 +312,40 @@ async def bench_integration(
         server.providers[key].quota = quota
     emulator = EmulatorThread(server)
     await emulator.start()
+    replay = Replay(ReplayServer(), emulator)
+    replay.url = await emulator.serve(replay.server.app())
     detector = BlockingCallLog()
+    refused = WarningLog(ENTITY_LIMIT_WARNING)
     try:
-        with detector.watching():
-            await _measure(hass, freezer, bench, server, emulator, limits)
+        with detector.watching(), refused.watching():
+            await _measure(hass, freezer, bench, server, replay, limits)
     finally:
         for entry in hass.config_entries.async_entries(DOMAIN):
             if entry.state is ConfigEntryState.LOADED:
                 await hass.config_entries.async_unload(entry.entry_id)
         await emulator.stop()
     bench.results["blocking_calls"] = detector.reports
+    bench.results["entity_limit_reports"] = refused.reports
+
+
+@dataclass(slots=True)
+class Replay:
+    """The replay server on the emulator's thread, and how to reach it."""
+
+    server: ReplayServer
+    emulator: EmulatorThread
+    url: str = ""
+
+    async def floor(self, answers: list[Answer]) -> float:
+        """The least CPU time needed to request and receive ``answers`` over HTTP."""
+
+        def load() -> None:
+            self.server.bodies = [answer.body for answer in answers]
+
+        await self.emulator.call(load)
+        # Thousands of small answers (a cycle of reads in turns) are sample enough.
+        repeat = CPU_REPEAT if len(answers) < MANY_BODIES else 1
+        return await transport_floor(self.url, answers, repeat)
 
 
 async def _measure(  # noqa: PLR0917 - the run's parts, each used
@@ -322,7 +353,7 @@ async def _measure(  # noqa: PLR0917 - the run's parts, each used
     freezer: FrozenDateTimeFactory,
     bench: Run,
     server: EmulatorServer,
-    emulator: EmulatorThread,
+    replay: Replay,
     limits: dict[str, CountingQuota],
 ) -> None:
     providers: dict[str, Any] = bench.results.setdefault("providers", {})
@@ -365,22 +396,29 @@ async def _measure(  # noqa: PLR0917 - the run's parts, each used
             log = RequestLog(entry.runtime_data.client)
             figures["refresh"] = {
                 kind: await _measure_coordinator(
-                    hass, freezer, coordinator, log, figures["items"]
+                    hass, freezer, coordinator, log, figures["items"], replay
                 )
                 for kind, coordinator in coordinators(entry).items()
             }
-            figures["state_writes"] = await _measure_writes(
-                hass, freezer, entry, emulator, flip_one_percent(server, provider)
+            writes, changed = await _measure_writes(
+                hass,
+                freezer,
+                entry,
+                replay.emulator,
+                flip_one_percent(server, provider),
             )
+            figures["state_writes"] = writes
+            for kind, after_change in changed.items():
+                figures["refresh"][kind]["one_percent_changed"] = after_change
     memory_items = memory_kib()
 
     bench.note(f"simulating {bench.hours:g} h")
     day = await _simulate_day(hass, freezer, bench, entries, limits)
     for provider, figures in day.items():
         providers[provider]["day"] = figures
-        providers[provider]["entities_after_day"] = registered(
-            hass, entries[provider].entry_id
-        ).entities
+        count = registered(hass, entries[provider].entry_id)
+        providers[provider]["entities_after_day"] = count.entities
+        providers[provider]["enabled_after_day"] = count.enabled
 
     items = sum(figures["items"] for figures in providers.values())
     grown = memory_items["VmRSS"] - memory_before["VmRSS"]
@@ -394,32 +432,51 @@ async def _measure(  # noqa: PLR0917 - the run's parts, each used
     }
 
 
-async def _measure_coordinator(
+async def _measure_coordinator(  # noqa: PLR0917 - the run's parts, each used
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     coordinator: DataUpdateCoordinator[Any],
     log: RequestLog,
     items: int,
+    replay: Replay,
 ) -> dict[str, Any]:
-    """Requests of one full refresh, then its CPU time beside ``json.loads``."""
+    """Requests of one full refresh, then its CPU time beside its floors.
+
+    The first refresh after setup may still add entities (a SIM's traffic
+    entities appear when it is first read): CPU is measured on the next ones.
+    """
     log.reset()
-    cpu, bodies, refreshes = await full_refresh(hass, freezer, coordinator, items)
+    _, _, refreshes = await full_refresh(hass, freezer, coordinator, items)
     sent = log.since()
-    samples = [cpu]
+    failed = not coordinator.last_update_success
+    samples: list[float] = []
     # A spread read takes a thousand refreshes: its one cycle is sample enough.
-    for _ in range(CPU_REPEAT - 1 if refreshes == 1 else 0):
-        cpu, bodies, _ = await full_refresh(hass, freezer, coordinator, items)
+    for _ in range(CPU_REPEAT if refreshes == 1 else 1):
+        cpu, answers, _ = await full_refresh(hass, freezer, coordinator, items)
         samples.append(cpu)
-    floor = json_floor(bodies)
-    cpu = statistics.median(samples)
     return {
-        "failed": not coordinator.last_update_success,
+        "failed": failed or not coordinator.last_update_success,
         "requests": request_table(sent, items),
         "refreshes": refreshes,
+        **await cpu_figures(min(samples), answers, replay),
+    }
+
+
+async def cpu_figures(
+    cpu: float, answers: list[Answer], replay: Replay
+) -> dict[str, Any]:
+    """CPU time of a refresh beside ``json.loads`` and HTTP for its answers."""
+    bodies = [answer.body for answer in answers]
+    floor = json_floor(bodies)
+    transport = await replay.floor(answers)
+    return {
         "bytes": sum(map(len, bodies)),
+        "answers": len(bodies),
         "cpu_ms": cpu * 1000,
         "json_ms": floor * 1000,
+        "http_ms": transport * 1000,
         "cpu_ratio": cpu / floor if floor else None,
+        "floor_ratio": cpu / (floor + transport) if floor + transport else None,
     }
 
 
@@ -429,20 +486,29 @@ async def _measure_writes(
     entry: MockConfigEntry,
     emulator: EmulatorThread,
     change: Callable[[], None],
-) -> dict[str, Any]:
-    """State writes of a refresh of unchanged data, and of 1 % changed items."""
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """State writes of a refresh of unchanged data, and of 1 % changed items.
+
+    Also returns the CPU time of each refresh after the change, by kind.
+    """
     count = registered(hass, entry.entry_id)
     figures: dict[str, Any] = {"enabled_entities": count.enabled}
+    changed: dict[str, dict[str, Any]] = {}
     listing = entry.runtime_data.sims or entry.runtime_data.lora
     for case in ("unchanged", "one_percent_changed"):
         if case == "one_percent_changed":
             await emulator.call(change)
         with counted_state_writes(hass) as writes:
-            for coordinator in coordinators(entry).values():
+            for kind, coordinator in coordinators(entry).items():
                 if coordinator is listing or spread_schedule(coordinator) is None:
-                    await full_refresh(hass, freezer, coordinator, 0)
+                    cpu, answers, _ = await full_refresh(hass, freezer, coordinator, 0)
+                    floor = json_floor([answer.body for answer in answers])
+                    changed[kind] = {
+                        "cpu_ms": cpu * 1000,
+                        "cpu_ratio": cpu / floor if floor else None,
+                    }
         figures[case] = {"writes": writes.writes, "changes": writes.changes}
-    return figures
+    return figures, changed
 
 
 async def _simulate_day(

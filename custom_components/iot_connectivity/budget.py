@@ -16,7 +16,9 @@ times, which the provider gives as wall-clock times, compare directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import itertools
 import math
+from operator import itemgetter
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
@@ -125,13 +127,12 @@ class SpreadSchedule:
         """The due items the budget affords now; their requests count as spent.
 
         Items no longer listed are forgotten, so they are read first should
-        they return.
+        they return. ``read_at`` is kept in the order of reading, oldest
+        first, so a turn looks at the few items it takes, not at all of them.
         """
         listed = dict.fromkeys(items)
-        self.read_at = {i: t for i, t in self.read_at.items() if i in listed}
-        due = [i for i in listed if now - self.read_at.get(i, -math.inf) >= self.period]
-        if not due:
-            return []
+        if self.read_at.keys() - listed.keys():
+            self.read_at = {i: t for i, t in self.read_at.items() if i in listed}
         available = self.budget.available(now)
         batches = int(available // self.requests_per_batch)
         if batches <= 0 and available >= self.budget.burst:
@@ -139,16 +140,32 @@ class SpreadSchedule:
             batches = 1
         if batches <= 0:
             return []
-        due.sort(key=lambda item: self.read_at.get(item, -math.inf))
-        chosen = due[: batches * self.batch_size]
-        self.budget.spend(
-            math.ceil(len(chosen) / self.batch_size) * self.requests_per_batch, now
-        )
+        wanted = batches * self.batch_size
+        chosen: list[str] = []
+        if len(self.read_at) < len(listed):
+            never_read = (i for i in listed if i not in self.read_at)
+            chosen.extend(itertools.islice(never_read, wanted))
+        for item, read_at in self.read_at.items():
+            if len(chosen) >= wanted or now - read_at < self.period:
+                break
+            chosen.append(item)
+        if chosen:
+            self.budget.spend(
+                math.ceil(len(chosen) / self.batch_size) * self.requests_per_batch, now
+            )
         return chosen
 
     def mark_read(self, items: Iterable[str], now: float) -> None:
         """Record a successful read of ``items``; they are due again a period on."""
-        self.read_at.update(dict.fromkeys(items, now))
+        # The last entry is the latest read, as entries are kept in time order.
+        latest = next(reversed(self.read_at.values()), now)
+        for item in items:
+            # Moved to the end: ``read_at`` stays in the order of reading.
+            self.read_at.pop(item, None)
+            self.read_at[item] = now
+        if now < latest:
+            # A clock set back: restore the order by time.
+            self.read_at = dict(sorted(self.read_at.items(), key=itemgetter(1)))
 
     def cycle_seconds(self, item_count: int) -> float:
         """How long reading every one of ``item_count`` items takes at the budget."""

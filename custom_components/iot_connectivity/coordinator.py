@@ -15,7 +15,7 @@ import math
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -59,7 +59,7 @@ from .const import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from datetime import datetime
 
     from .api.kpn_lora import KpnLoraClient
@@ -189,6 +189,8 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
         )
         self.poll_interval = interval(minutes)
         """The interval the user chose; refreshes in turns come more often."""
+        self._item_listeners: dict[Any, dict[CALLBACK_TYPE, CALLBACK_TYPE]] = {}
+        """Update callbacks by context (item id, or None: account-wide)."""
         super().__init__(
             hass,
             LOGGER,
@@ -206,6 +208,29 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
 
     _told: dict[str, ItemT] | None = None
     """The items as the entities were last told them; None: tell every entity."""
+    changed_items: frozenset[str] | None = None
+    """Ids of the items (added, changed or gone) the listeners are being told
+    of; None when every item may have changed. Account-wide listeners use it
+    to look at those items only."""
+
+    @callback
+    @override
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen; an entity's item id as ``context`` files it under that item."""
+        remove = super().async_add_listener(update_callback, context)
+        listeners = self._item_listeners.setdefault(context, {})
+        listeners[remove] = update_callback
+
+        @callback
+        def remove_listener() -> None:
+            remove()
+            listeners.pop(remove, None)
+            if not listeners:
+                self._item_listeners.pop(context, None)
+
+        return remove_listener
 
     @callback
     @override
@@ -213,23 +238,27 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
         """Tell the entities of changed items, and account-wide listeners.
 
         Entities listen with their item id as context. A refresh of a thousand
-        SIMs of which ten changed then costs ten SIMs' entity updates. Every
-        entity is told when availability may have changed.
+        SIMs of which ten changed then costs ten SIMs' entity updates, not a
+        walk over every entity. Every entity is told when availability may
+        have changed.
         """
         told = self._told
         current = dict(self.items) if self.last_update_success else None
         self._told = current
         if told is None or current is None:
+            self.changed_items = None
             super().async_update_listeners()
             return
-        changed = told.keys() - current.keys()
+        changed: set[Any] = set(told.keys() - current.keys())
         changed.update(
             item_id
             for item_id, item in current.items()
             if (before := told.get(item_id)) is not item and before != item
         )
-        for update_callback, context in list(self._listeners.values()):
-            if context is None or context in changed:
+        self.changed_items = frozenset(changed)
+        changed.add(None)
+        for context in changed:
+            for update_callback in list(self._item_listeners.get(context, {}).values()):
                 update_callback()
 
     def device_info(self, item_id: str | None) -> DeviceInfo:
@@ -289,13 +318,19 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
             return None
         return max(wait, self.update_interval.total_seconds())
 
+    _listed_ids: frozenset[str] | None = None
+    """The items of the last read that removed stale devices; None before it."""
+
     @callback
     def _async_remove_stale_devices(self, current: Mapping[str, object]) -> None:
         """Detach devices the provider no longer lists from this entry.
 
-        Runs on every successful read, so devices removed while Home Assistant
-        was stopped go too.
+        Runs at the first read, so devices removed while Home Assistant was
+        stopped go too, and whenever the listed items differ from the last read.
         """
+        if self._listed_ids is not None and current.keys() == self._listed_ids:
+            return
+        self._listed_ids = frozenset(current)
         registry = dr.async_get(self.hass)
         keep = {hub_identifier(self.config_entry)} | {(DOMAIN, i) for i in current}
         for device in dr.async_entries_for_config_entry(
@@ -452,7 +487,8 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
     @override
     async def _async_fetch(self) -> TrafficData:
         now = dt_util.utcnow().timestamp()
-        iccids = list(self._sims.data.sims)
+        listed = self._sims.data.sims
+        iccids = list(listed)
         # Refreshes in turns come often; bulk reads stay at the usage interval.
         read_bulk = self.schedule is None or now - self._bulk_read_at >= self._period
         turn = self._take_turn(iccids, now)
@@ -477,17 +513,15 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             self._bulk_read_at = now
         if self.schedule is not None:
             self.schedule.mark_read(turn, now)
-        read = set(turn)
-        if read_bulk and self._groups - self._spread_groups:
-            read.update(iccids)
+        read = iccids if read_bulk and self._groups - self._spread_groups else turn
         previous = self.data.sims if self.data is not None else {}
-        traffic: dict[str, SimTraffic] = {}
-        for iccid in iccids:
+        # A turn reads a few SIMs of thousands: the others are carried over
+        # whole, without a walk over every SIM.
+        traffic = dict(previous)
+        if previous.keys() - listed.keys():
+            traffic = {i: t for i, t in previous.items() if i in listed}
+        for iccid in read:
             old = previous.get(iccid)
-            if iccid not in read:
-                if old is not None:
-                    traffic[iccid] = old
-                continue
             base = old or SimTraffic()
             new = SimTraffic(
                 usage=usage.get(iccid, base.usage),
@@ -572,12 +606,15 @@ class LoraCoordinator(IoTConnectivityCoordinator[LoraData, LoraDeviceState]):
         for alarm in sorted(alarms, key=lambda alarm: alarm.severity, reverse=True):
             if alarm.is_open and alarm.device_ref is not None:
                 open_alarms.setdefault(alarm.device_ref, []).append(alarm)
-        states = {
-            device.eui: LoraDeviceState(
+        previous = self.data.devices if self.data is not None else {}
+        states: dict[str, LoraDeviceState] = {}
+        for device in devices:
+            state = LoraDeviceState(
                 device=device, alarms=tuple(open_alarms.get(device.ref or "", ()))
             )
-            for device in devices
-        }
+            # An unchanged device keeps its object, so its entities see no change.
+            old = previous.get(device.eui)
+            states[device.eui] = old if old == state else state
         self._async_remove_stale_devices(states)
         self._async_announce_new_alarms(states)
         return LoraData(devices=states, api_quota=self.client.api_quota)

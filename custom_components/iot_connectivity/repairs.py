@@ -59,7 +59,13 @@ if TYPE_CHECKING:
 
     from homeassistant.components.repairs import RepairsFlowResult
 
-    from .coordinator import IoTConnectivityConfigEntry, LoraData, TrafficData
+    from .coordinator import (
+        IoTConnectivityConfigEntry,
+        LoraData,
+        SimTraffic,
+        TrafficCoordinator,
+        TrafficData,
+    )
 
 ISSUE_QUOTA_LOW: Final = "quota_low"
 ISSUE_QUOTA_LOW_TOP_UP: Final = "quota_low_top_up"
@@ -155,14 +161,9 @@ async def async_setup_repairs(
     if (traffic := data.traffic) is not None and Capability.QUOTA in (
         data.capabilities
     ):
-
-        @callback
-        def check_quotas() -> None:
-            if traffic.last_update_success:
-                _async_check_quotas(hass, entry, traffic.data)
-
-        check_quotas()
-        entry.async_on_unload(traffic.async_add_listener(check_quotas))
+        watch = QuotaWatch(hass, entry, traffic)
+        watch.async_check()
+        entry.async_on_unload(traffic.async_add_listener(watch.async_check))
     if Provider(entry.data[CONF_PROVIDER]) in PUSH_PROVIDERS:
         await WebhookWatch(hass, entry, await _async_push_log(hass)).async_start()
 
@@ -217,15 +218,57 @@ def quota_warning(entry: IoTConnectivityConfigEntry) -> int:
 
 
 def low_quotas(
-    entry: IoTConnectivityConfigEntry, traffic: TrafficData
-) -> list[LowQuota]:
-    """The entry's SIM cards with a bundle at or below the warning share."""
+    entry: IoTConnectivityConfigEntry,
+    traffic: TrafficData,
+    iccids: Iterable[str] | None = None,
+) -> dict[str, LowQuota]:
+    """The entry's SIM cards (of ``iccids``) with a bundle at or below the warning."""
     warning = quota_warning(entry)
-    return [
-        low
-        for sim in traffic.sims.values()
-        if sim.quota is not None and (low := _low_quota(sim.quota, warning))
-    ]
+    sims = traffic.sims
+    found: dict[str, LowQuota] = {}
+    for iccid in sims if iccids is None else iccids:
+        if (
+            (sim := sims.get(iccid)) is not None
+            and sim.quota is not None
+            and (low := _low_quota(sim.quota, warning)) is not None
+        ):
+            found[iccid] = low
+    return found
+
+
+class QuotaWatch:
+    """Keeps the entry's quota issue in step with its SIM cards' bundles.
+
+    After a refresh in turns only the SIM cards it changed are looked at, not
+    the thousands it carried over.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: IoTConnectivityConfigEntry,
+        traffic: TrafficCoordinator,
+    ) -> None:
+        """Watch ``traffic``'s SIM cards for ``entry``."""
+        self.hass = hass
+        self.entry = entry
+        self.traffic = traffic
+        self._low: dict[str, LowQuota] = {}
+
+    @callback
+    def async_check(self) -> None:
+        """Raise, update or clear the issue after a traffic update."""
+        traffic = self.traffic
+        if not traffic.last_update_success:
+            return
+        changed = traffic.changed_items
+        if changed is None:
+            self._low = low_quotas(self.entry, traffic.data)
+        else:
+            for iccid in changed:
+                self._low.pop(iccid, None)
+            self._low.update(low_quotas(self.entry, traffic.data, changed))
+        _async_check_quotas(self.hass, self.entry, list(self._low.values()))
 
 
 def _sim_names(
@@ -240,24 +283,29 @@ def _sim_names(
     }
 
 
-def _listing(items: list[str]) -> str:
-    """The first few items, and how many more."""
-    shown = ", ".join(items[:LISTED_SIMS])
-    if len(items) > LISTED_SIMS:
-        return f"{shown} (+{len(items) - LISTED_SIMS})"
-    return shown
+def _listing(shown: list[str], total: int) -> str:
+    """The first few of ``total`` SIM cards (``shown``), and how many more."""
+    text = ", ".join(shown)
+    return f"{text} (+{total - len(shown)})" if total > len(shown) else text
+
+
+def _shown(
+    entry: IoTConnectivityConfigEntry, low: list[LowQuota]
+) -> list[tuple[LowQuota, str]]:
+    """The SIM cards an issue names (the first few), with their names."""
+    shown = low[:LISTED_SIMS]
+    names = _sim_names(entry, (sim.iccid for sim in shown))
+    return [(sim, names[sim.iccid]) for sim in shown]
 
 
 @callback
 def _async_check_quotas(
-    hass: HomeAssistant, entry: IoTConnectivityConfigEntry, traffic: TrafficData
+    hass: HomeAssistant, entry: IoTConnectivityConfigEntry, low: list[LowQuota]
 ) -> None:
-    """Raise, update or clear the entry's quota issue after a traffic update."""
-    low = low_quotas(entry, traffic)
+    """Raise, update or clear the entry's quota issue for the ``low`` SIM cards."""
     if not low:
         ir.async_delete_issue(hass, DOMAIN, entry_issue_id(ISSUE_QUOTA_LOW, entry))
         return
-    names = _sim_names(entry, (sim.iccid for sim in low))
     # Only data can be topped up; low SMS bundles are left to the user.
     top_up = Capability.TOP_UP in entry.runtime_data.capabilities and any(
         sim.data is not None for sim in low
@@ -271,7 +319,9 @@ def _async_check_quotas(
         placeholders={
             "count": str(len(low)),
             "warning": str(quota_warning(entry)),
-            "sims": _listing([sim.describe(names[sim.iccid]) for sim in low]),
+            "sims": _listing(
+                [sim.describe(name) for sim, name in _shown(entry, low)], len(low)
+            ),
         },
     )
 
@@ -328,8 +378,8 @@ class WebhookWatch:
         self.entry = entry
         self.log = log
         self.kind = WEBHOOK_SILENT_ISSUES[Provider(entry.data[CONF_PROVIDER])]
-        self._sms_sent: dict[str, int] = {}
-        """SMS each SIM had sent at the previous read, this period."""
+        self._traffic_seen: Mapping[str, SimTraffic] = {}
+        """Each SIM's traffic at the previous check."""
         self._webhook_url = ""
 
     async def async_start(self) -> None:
@@ -384,17 +434,23 @@ class WebhookWatch:
         if data.traffic is None:
             return False
         # Per SIM: reads may be spread, so a SIM read for the first time (or
-        # anew in a new period) proves nothing.
-        sent = {
-            iccid: sim.usage.sms_mo
-            for iccid, sim in data.traffic.data.sims.items()
-            if sim.usage is not None and sim.usage.sms_mo is not None
-        }
-        grew = any(
-            count > self._sms_sent.get(iccid, count) for iccid, count in sent.items()
+        # anew in a new period) proves nothing. Only SIMs read anew are looked at.
+        sims = data.traffic.data.sims
+        before, self._traffic_seen = self._traffic_seen, sims
+        changed = data.traffic.changed_items
+        return any(
+            (sim := sims.get(iccid)) is not None
+            and (last := before.get(iccid)) is not None
+            and (now := _sms_sent(sim)) is not None
+            and (then := _sms_sent(last)) is not None
+            and now > then
+            for iccid in (sims if changed is None else changed)
         )
-        self._sms_sent = sent
-        return grew
+
+
+def _sms_sent(traffic: SimTraffic) -> int | None:
+    """SMS the SIM card sent this period, if known."""
+    return traffic.usage.sms_mo if traffic.usage is not None else None
 
 
 def _uplink_since(lora: LoraData, moment: datetime) -> bool:
@@ -441,19 +497,22 @@ class TopUpFlow(_EntryRepairFlow):
         traffic = self.entry.runtime_data.traffic
         low = [
             sim
-            for sim in (low_quotas(self.entry, traffic.data) if traffic else [])
+            for sim in (
+                low_quotas(self.entry, traffic.data) if traffic else {}
+            ).values()
             if sim.data is not None
         ]
         if traffic is None or not low:
             return self.async_abort(reason="nothing_to_top_up")
         if user_input is None:
-            names = _sim_names(self.entry, (sim.iccid for sim in low))
             return self.async_show_form(
                 step_id="fix",
                 description_placeholders={
                     **self._placeholders(),
                     "count": str(len(low)),
-                    "sims": _listing([names[sim.iccid] for sim in low]),
+                    "sims": _listing(
+                        [name for _, name in _shown(self.entry, low)], len(low)
+                    ),
                 },
             )
         client = traffic.client

@@ -13,6 +13,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
 
 from custom_components.iot_connectivity.api._http import Response
+from custom_components.iot_connectivity.api._pages import ParsedPages
 from custom_components.iot_connectivity.api.base import UnsupportedOperationError
 from custom_components.iot_connectivity.api.errors import (
     AuthenticationError,
@@ -48,6 +49,8 @@ from iot_emulator.core import Fault, FaultKind
 from iot_emulator.examples import load_example
 from iot_emulator.kpn_gateway import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from iot_emulator.kpn_sim import KpnSimEmulator
+
+from .helpers import inflating
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -329,6 +332,21 @@ async def test_walk_ends_when_the_server_ignores_the_page(
     assert len(emulator.requests_to("list_things")) == 2
 
 
+async def test_an_implausible_total_is_walked_in_turn(
+    aiohttp_server: Any, http_session: aiohttp.ClientSession
+) -> None:
+    """A total of a trillion Things costs one request more than the real list."""
+    emulator = KpnSimEmulator(generated=250, seed=5)
+    server = await aiohttp_server(
+        inflating(emulator.make_app(), "X-Total-Count", str(10**12))
+    )
+    client = make_client(http_session, str(server.make_url("")).rstrip("/"))
+
+    assert len(await client.list_sims()) == 253
+    pages = [query(r)["page"] for r in emulator.requests_to("list_things")]
+    assert pages == [["1"], ["2"], ["3"]]
+
+
 # --- parsers ----------------------------------------------------------------
 
 
@@ -416,16 +434,19 @@ def test_thing_of_the_wrong_shape(data: Any) -> None:
 
 def test_things_page_reads_the_total() -> None:
     body = b'[{"ThingId": "ThingId_ICCID_1"}, {"ThingId": "ThingId_ICCID_2"}]'
-    things, total = parse_things_page(response(body, **{"x-total-count": "253"}))
+    parsed = ParsedPages(parse_thing)
+    things, total = parse_things_page(
+        response(body, **{"x-total-count": "253"}), parsed, 1
+    )
     assert [t.sim.iccid for t in things] == ["1", "2"]
     assert total == 253
-    assert parse_things_page(response(b"[]"))[1] is None
+    assert parse_things_page(response(b"[]"), parsed, 2)[1] is None
 
 
 @pytest.mark.parametrize("body", [b'{"Things": []}', b"[1]", b"[", b""])
 def test_things_page_of_the_wrong_shape(body: bytes) -> None:
     with pytest.raises(InvalidResponseError):
-        parse_things_page(response(body))
+        parse_things_page(response(body), ParsedPages(parse_thing), 1)
 
 
 def test_session_status_example_parses() -> None:

@@ -59,6 +59,8 @@ from iot_emulator.tmobile import (
     push_sms_mo,
 )
 
+from .helpers import inflating
+
 if TYPE_CHECKING:
     from iot_emulator.server import EmulatorServer
 
@@ -210,6 +212,26 @@ async def test_list_sims_without_paging_headers(
     tmobile.faults.add(Fault(FaultKind.WRONG_SHAPE, endpoint="list_sims", body=full))
     with pytest.raises(InvalidResponseError, match="paging headers"):
         await client.list_sims()
+
+
+async def test_list_sims_with_an_implausible_page_count(
+    aiohttp_server: Any, http_session: aiohttp.ClientSession
+) -> None:
+    """A page count of a trillion costs one request more than the real list."""
+    emulator = TMobileEmulator(generated=250)
+    server = await aiohttp_server(
+        inflating(emulator.make_app(), "X-Total-Pages", str(10**12))
+    )
+    client = TMobileClient(
+        http_session,
+        DEFAULT_USERNAME,
+        DEFAULT_PASSWORD,
+        url=str(server.make_url("")).rstrip("/"),
+    )
+
+    assert len(await client.list_sims()) == 251
+    pages = [r.query_string for r in emulator.requests_to("list_sims")]
+    assert pages == [f"page={page}&pageSize=100" for page in (1, 2, 3)]
 
 
 async def test_get_sim(client: TMobileClient) -> None:

@@ -243,14 +243,18 @@ async def test_low_quota_shares(
     """Shares come from left and total; EXHAUSTED is 0 %; unknown shares never warn."""
     entry = MockConfigEntry(domain=DOMAIN, options={CONF_QUOTA_WARNING: 10})
     low = low_quotas(entry, TrafficData(sims={"1": SimTraffic(quota=quota)}))
-    assert [sim.describe("SIM") for sim in low] == ([described] if described else [])
+    assert [sim.describe("SIM") for sim in low.values()] == (
+        [described] if described else []
+    )
 
 
 def test_long_quota_listing_is_counted() -> None:
     """Beyond the first SIM cards the issue only counts the rest."""
     names = [f"SIM {number}" for number in range(LISTED_SIMS + 3)]
-    assert _listing(names) == ", ".join(names[:LISTED_SIMS]) + " (+3)"
-    assert _listing(names[:2]) == "SIM 0, SIM 1"
+    assert _listing(names[:LISTED_SIMS], len(names)) == (
+        ", ".join(names[:LISTED_SIMS]) + " (+3)"
+    )
+    assert _listing(names[:2], 2) == "SIM 0, SIM 1"
 
 
 async def test_no_fix_flow_for_unknown_issues(hass: HomeAssistant) -> None:

@@ -26,6 +26,7 @@ from custom_components.iot_connectivity.api import (
     lrc,
     tmobile,
 )
+from custom_components.iot_connectivity.api._pages import ParsedPages
 from custom_components.iot_connectivity.api.errors import IoTConnectivityError
 from custom_components.iot_connectivity.api.models import (
     ApiQuota,
@@ -152,7 +153,9 @@ TARGETS = (
     Target(
         "kpn things page",
         lambda value: kpn_sim.parse_things_page(
-            response(value[0], {"X-Total-Count": value[1]})
+            response(value[0], {"X-Total-Count": value[1]}),
+            ParsedPages(kpn_sim.parse_thing),
+            1,
         ),
         st.tuples(body_bytes(KPN_THINGS), st.text(max_size=8)),
         500,

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-import json
 import logging
 import time
 from typing import Any
 
 import aiohttp
 from multidict import CIMultiDictProxy
+import orjson
 
 from ._parse import opt_datetime, opt_float, opt_int, opt_mapping, opt_str
 from .errors import (
@@ -55,11 +55,15 @@ class Response:
         return self.body.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        """The body parsed as JSON, or InvalidResponseError."""
+        """The body parsed as JSON, or InvalidResponseError.
+
+        ``orjson`` (a dependency of Home Assistant itself) decodes about twice
+        as fast as ``json``; it refuses what is not strict JSON (NaN, lone
+        surrogates, nesting deeper than 1,024) with a ValueError.
+        """
         try:
-            return json.loads(self.body)
-        # A deeply nested body exhausts the decoder's stack: RecursionError.
-        except (ValueError, RecursionError) as err:
+            return orjson.loads(self.body)
+        except ValueError as err:
             raise InvalidResponseError("The provider sent malformed JSON") from err
 
 
@@ -155,8 +159,8 @@ class TokenAuthenticator(Authenticator):
 def _provider_message(body: bytes) -> str | None:
     """The human explanation in a provider's error body, if any."""
     try:
-        data = json.loads(body)
-    except ValueError, RecursionError:
+        data = orjson.loads(body)
+    except ValueError:
         text = body.decode("utf-8", errors="replace").strip()
         return text[:200] or None
     obj = opt_mapping(data)

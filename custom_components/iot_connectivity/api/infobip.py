@@ -19,6 +19,7 @@ import aiohttp
 from yarl import URL
 
 from ._http import DEFAULT_TIMEOUT, Authenticator, HttpClient, ProviderApi, Response
+from ._pages import ParsedPages
 from ._parse import (
     as_list,
     as_mapping,
@@ -42,7 +43,7 @@ from .models import (
 from .sms import SmsRules
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import Callable, Mapping
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -209,6 +210,9 @@ class InfobipClient(SimClient):
         self._api_key = api_key
         self._http = HttpClient(session, url, timeout=timeout or DEFAULT_TIMEOUT)
         self._api = ProviderApi(self._http, self._auth)
+        self._sim_pages = ParsedPages(_listed(lambda item, _: parse_sim(item), "sims"))
+        self._usage_pages: tuple[date, ParsedPages[SimUsage | None]] | None = None
+        """The month the usage pages are of, and their parsed entries."""
 
     def __repr__(self) -> str:
         """Show where it talks to, never the credentials."""
@@ -251,10 +255,7 @@ class InfobipClient(SimClient):
 
     @override
     async def list_sims(self) -> list[Sim]:
-        return [
-            parse_sim(item)
-            async for _, item in self._pages("/iot/2/sims", "sims", "sims")
-        ]
+        return await self._pages("/iot/2/sims", "sims", "sims", self._sim_pages)
 
     @override
     async def get_sim(self, iccid: str) -> Sim:
@@ -289,12 +290,14 @@ class InfobipClient(SimClient):
 
     @override
     async def get_all_usage(self) -> dict[str, SimUsage]:
-        return {
-            iccid: parse_usage(item, iccid)
-            async for iccid, item in self._pages(
-                "/iot/2/sims/usage/monthly", "usage", "usage_monthly"
-            )
-        }
+        # Entries parsed in another month carry that month's period.
+        month, _ = current_month(datetime.now(UTC).date())
+        if self._usage_pages is None or self._usage_pages[0] != month:
+            self._usage_pages = (month, ParsedPages(_listed(parse_usage, "usage")))
+        usages = await self._pages(
+            "/iot/2/sims/usage/monthly", "usage", "usage_monthly", self._usage_pages[1]
+        )
+        return {usage.iccid: usage for usage in usages}
 
     @override
     async def send_sms(
@@ -316,10 +319,10 @@ class InfobipClient(SimClient):
         )
         return parse_action(response)
 
-    async def _pages(
-        self, path: str, key: str, endpoint: str
-    ) -> AsyncIterator[tuple[str, Mapping[str, Any]]]:
-        """Every entry of a paged list with its ICCID, one page after the other.
+    async def _pages[T: Sim | SimUsage](
+        self, path: str, key: str, endpoint: str, parsed: ParsedPages[T | None]
+    ) -> list[T]:
+        """Every entry of a paged list, one page after the other, each ICCID once.
 
         The answer has no total count, so the only end marker is a page shorter
         than its limit; pages cannot be fetched ahead in parallel without
@@ -327,28 +330,48 @@ class InfobipClient(SimClient):
         when SIMs are added meanwhile; a full page of nothing new means the
         server ignores ``page`` and ends the walk instead of looping forever.
         """
-        seen: set[str] = set()
+        found: dict[str, T] = {}
         page = 1
         while True:
             response = await self._api.request(
                 "GET", path, endpoint, params={"page": page, "limit": PAGE_LIMIT}
             )
-            data = as_mapping(response.json(), f"Infobip {key} page")
-            items = as_list(data.get(key), f"Infobip {key} page")
+            data, entries = parsed.parse(page, response, _entries_of(key))
             new = 0
-            for item in map(opt_mapping, items):
-                iccid = opt_str(item.get("iccid"))
-                if iccid is None:
-                    _LOGGER.warning("Skipping an Infobip %s entry without iccid", key)
-                elif iccid not in seen:
-                    seen.add(iccid)
+            for entry in entries:
+                if entry is not None and entry.iccid not in found:
+                    found[entry.iccid] = entry
                     new += 1
-                    yield iccid, item
             # The server may cap the limit below the one asked for; it echoes it.
             limit = opt_int(data.get("limit")) or PAGE_LIMIT
-            if len(items) < limit or new == 0:
-                return
+            if len(entries) < limit or new == 0:
+                return list(found.values())
             page += 1
+
+
+def _entries_of(key: str) -> Callable[[Any], list[Any]]:
+    """Find the entries of a page under ``key``."""
+
+    def entries(data: Any) -> list[Any]:
+        what = f"Infobip {key} page"
+        return as_list(as_mapping(data, what).get(key), what)
+
+    return entries
+
+
+def _listed[T](
+    parse: Callable[[Mapping[str, Any], str], T], key: str
+) -> Callable[[Any], T | None]:
+    """Parse a list entry with ``parse``; one without an ICCID is skipped (None)."""
+
+    def entry(item: Any) -> T | None:
+        data = opt_mapping(item)
+        if (iccid := opt_str(data.get("iccid"))) is None:
+            _LOGGER.warning("Skipping an Infobip %s entry without iccid", key)
+            return None
+        return parse(data, iccid)
+
+    return entry
 
 
 def _sim_path(version: int, iccid: str) -> str:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ._http import DEFAULT_TIMEOUT, HttpClient, Response
+from ._pages import ParsedPages
 from ._parse import (
     as_list,
     as_mapping,
@@ -234,6 +235,14 @@ def _parse_list[T](data: Any, what: str, parse: Callable[[Any], T]) -> list[T]:
     return [parse(item) for item in as_list(data, what)]
 
 
+def _devices_of(data: Any) -> list[Any]:
+    return as_list(data, "KPN LoRa devices")
+
+
+def _alarms_of(data: Any) -> list[Any]:
+    return as_list(data, "KPN LoRa alarms")
+
+
 class KpnLoraClient:
     """A KPN LoRa (ThingPark) account behind one KPN gateway project.
 
@@ -265,6 +274,8 @@ class KpnLoraClient:
         self._as_key = as_key
         self._activated = False
         self._activation_lock = asyncio.Lock()
+        self._device_pages = ParsedPages(parse_device)
+        self._alarm_pages = ParsedPages(parse_alarm)
 
     def __repr__(self) -> str:
         """Show where it talks to, never credentials."""
@@ -338,12 +349,13 @@ class KpnLoraClient:
         devices: dict[str, LoraDevice] = {}
         page_index = 1
         while True:
-            data = await self._get(
+            response = await self._call(
+                "GET",
                 "/devices",
                 "list_devices",
                 {"pageIndex": page_index, "statistics": "true"},
             )
-            page = _parse_list(data, "KPN LoRa devices", parse_device)
+            _, page = self._device_pages.parse(page_index, response, _devices_of)
             new = {device.eui: device for device in page if device.eui not in devices}
             devices.update(new)
             # A page without new devices also ends it: a server ignoring
@@ -361,8 +373,11 @@ class KpnLoraClient:
     async def list_alarms(self, eui: str | None = None) -> list[LoraAlarm]:
         """Every device alarm, or one device's."""
         params = {"deviceEUI": eui.strip().upper()} if eui else None
-        data = await self._get("/deviceAlarms", "list_alarms", params)
-        return _parse_list(data, "KPN LoRa alarms", parse_alarm)
+        response = await self._call("GET", "/deviceAlarms", "list_alarms", params)
+        if eui:
+            return _parse_list(response.json(), "KPN LoRa alarms", parse_alarm)
+        _, alarms = self._alarm_pages.parse(None, response, _alarms_of)
+        return list(alarms)
 
     async def acknowledge_alarm(self, ref: str) -> None:
         """Acknowledge one alarm."""

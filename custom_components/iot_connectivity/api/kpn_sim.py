@@ -25,7 +25,7 @@ The API has no usage, quota or account endpoints, so there are none here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 import math
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, override
 from urllib.parse import quote
 
 from ._http import DEFAULT_TIMEOUT, HttpClient, ProviderApi, Response
+from ._pages import ParsedPages
 from ._parse import (
     as_list,
     as_mapping,
@@ -64,8 +65,14 @@ THING_ID_PREFIX = "ThingId_ICCID_"
 PAGE_SIZE = 100
 """The largest page the Things list serves."""
 TOTAL_COUNT_HEADER = "X-Total-Count"
+MAX_LISTED = 100_000
+"""The largest ``X-Total-Count`` trusted for reading pages at once; a larger
+count is read page by page until a short page, so a wrong header costs at most
+one request more than the real list."""
 SESSION_BATCH_SIZE = 100
 """Thing ids per session-status request: the most the platform takes (3.4 kB)."""
+SESSION_PAGES = 64
+"""Session answers kept to compare the next read with: 6,400 SIMs' worth."""
 SMS_SENDER = "HomeAssist"
 """The ``From`` of an SMS; alphanumeric senders are limited to 11 characters."""
 CONNECTED = "CONNECTED"
@@ -143,12 +150,19 @@ def parse_thing(data: Any) -> Thing:
     )
 
 
-def parse_things_page(response: Response) -> tuple[list[Thing], int | None]:
-    """Parse a page of Things and the account's Thing count, if the header gives it."""
-    items = as_list(response.json(), "KPN Things page")
-    return [parse_thing(item) for item in items], opt_int(
-        response.headers.get(TOTAL_COUNT_HEADER)
-    )
+def parse_things_page(
+    response: Response, parsed: ParsedPages[Thing], page: Hashable
+) -> tuple[Sequence[Thing], int | None]:
+    """Parse a page of Things and the account's Thing count, if the header gives it.
+
+    ``parsed`` holds the Things of earlier reads of ``page`` to reuse.
+    """
+    _, things = parsed.parse(page, response, _things_of)
+    return things, opt_int(response.headers.get(TOTAL_COUNT_HEADER))
+
+
+def _things_of(data: Any) -> list[Any]:
+    return as_list(data, "KPN Things page")
 
 
 def _session_ip(value: Any) -> str | None:
@@ -164,19 +178,24 @@ def parse_sessions(data: Any) -> dict[str, SimSession]:
 
     Where the SIM is comes from the Thing, not from here (see :func:`located`).
     """
-    answer = as_mapping(data, "KPN Thing status")
-    sessions: dict[str, SimSession] = {}
-    for item in as_list(answer.get("Data"), "KPN Thing status"):
-        entry = as_mapping(item, "KPN Thing status entry")
-        iccid = _require_iccid(entry, "KPN Thing status entry")
-        connection = opt_str(entry.get("ConnectionStatus"))
-        sessions[iccid] = SimSession(
-            iccid=iccid,
-            online=None if connection is None else connection.upper() == CONNECTED,
-            ip_address=_session_ip(entry.get("ActiveSessions")),
-            last_seen=opt_datetime(entry.get("LastConnectionTime")),
-        )
-    return sessions
+    sessions = map(parse_session, _session_entries(data))
+    return {session.iccid: session for session in sessions}
+
+
+def _session_entries(data: Any) -> list[Any]:
+    return as_list(as_mapping(data, "KPN Thing status").get("Data"), "KPN Thing status")
+
+
+def parse_session(data: Any) -> SimSession:
+    """Parse one entry of a ``GET /thing/status`` answer."""
+    entry = as_mapping(data, "KPN Thing status entry")
+    connection = opt_str(entry.get("ConnectionStatus"))
+    return SimSession(
+        iccid=_require_iccid(entry, "KPN Thing status entry"),
+        online=None if connection is None else connection.upper() == CONNECTED,
+        ip_address=_session_ip(entry.get("ActiveSessions")),
+        last_seen=opt_datetime(entry.get("LastConnectionTime")),
+    )
 
 
 def located(session: SimSession, thing: Thing | None) -> SimSession:
@@ -232,6 +251,10 @@ class KpnSimClient(SimClient):
         self._api = ProviderApi(self._http, self._auth, BASE_PATH)
         self._listed: dict[str, Thing] | None = None
         """The Things of the last full list, for session locations."""
+        self._parsed = ParsedPages(parse_thing)
+        self._session_pages = ParsedPages(parse_session, max_pages=SESSION_PAGES)
+        self._located: dict[str, tuple[SimSession, Thing | None, SimSession]] = {}
+        """Each SIM's session and Thing as last combined, and the result."""
 
     def __repr__(self) -> str:
         """Show where it talks to, never the credentials."""
@@ -261,7 +284,7 @@ class KpnSimClient(SimClient):
         """Every Thing of the account, all pages, each ICCID once."""
         first, total = await self._things_page(1)
         things = {thing.sim.iccid: thing for thing in first}
-        if total is not None:
+        if total is not None and total <= MAX_LISTED:
             pages = await asyncio.gather(
                 *(
                     self._bounded_things_page(number)
@@ -350,11 +373,20 @@ class KpnSimClient(SimClient):
         if (by_iccid := self._listed) is None:
             by_iccid = {thing.sim.iccid: thing for thing in await self.list_things()}
         return {
-            iccid: located(session, by_iccid.get(iccid))
+            iccid: self._locate(session, by_iccid.get(iccid))
             for answer in answers
             for iccid, session in answer.items()
             if iccid in wanted
         }
+
+    def _locate(self, session: SimSession, thing: Thing | None) -> SimSession:
+        """:func:`located`, the same object again while neither input changed."""
+        known = self._located.get(session.iccid)
+        if known is not None and known[0] is session and known[1] is thing:
+            return known[2]
+        result = located(session, thing)
+        self._located[session.iccid] = (session, thing, result)
+        return result
 
     @override
     async def send_sms(
@@ -385,16 +417,16 @@ class KpnSimClient(SimClient):
 
     async def _things_page(
         self, number: int, *, page_size: int = PAGE_SIZE
-    ) -> tuple[list[Thing], int | None]:
+    ) -> tuple[Sequence[Thing], int | None]:
         response = await self._api.request(
             "GET",
             "/things",
             "list_things",
             params={"page": number, "pageSize": page_size},
         )
-        return parse_things_page(response)
+        return parse_things_page(response, self._parsed, (number, page_size))
 
-    async def _bounded_things_page(self, number: int) -> list[Thing]:
+    async def _bounded_things_page(self, number: int) -> Sequence[Thing]:
         async with self._semaphore:
             things, _ = await self._things_page(number)
             return things
@@ -407,4 +439,6 @@ class KpnSimClient(SimClient):
                 "session_status",
                 params={"ThingIds": ",".join(thing_id(iccid) for iccid in iccids)},
             )
-        return parse_sessions(response.json())
+        # Keyed by the batch's first SIM: turns read the same batches again.
+        _, sessions = self._session_pages.parse(iccids[0], response, _session_entries)
+        return {session.iccid: session for session in sessions}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 import math
@@ -37,6 +37,7 @@ from ._http import (
     Response,
     TokenAuthenticator,
 )
+from ._pages import ParsedPages
 from ._parse import (
     as_list,
     as_mapping,
@@ -76,6 +77,8 @@ TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, not a secret
 SIMS_PATH = "/v1/sims"
 PAGE_SIZE = 100
 """The largest page the SIM list serves."""
+MAX_PAGES = 1_000
+"""The most pages (100,000 SIMs) a paging header is trusted with at once."""
 BYTES_PER_MB = 1_000_000
 LOW_QUOTA_SHARE = 0.2
 """Below this share of its total a quota is low (``quota_status.id`` 1)."""
@@ -387,6 +390,7 @@ class TMobileClient(SimClient):
         )
         self._auth = TMobileAuth(self._http, username, password)
         self._api = ProviderApi(self._http, self._auth)
+        self._parsed = ParsedPages(parse_sim)
 
     def __repr__(self) -> str:
         """Show where it talks to, never the credentials."""
@@ -404,25 +408,49 @@ class TMobileClient(SimClient):
         return AccountInfo(account_id=answer.org_id, extra=extra)
 
     async def list_sims(self) -> list[Sim]:
-        """Every SIM: page 1, then the remaining pages concurrently."""
+        """Every SIM: page 1, then the remaining pages concurrently.
+
+        A page count beyond :data:`MAX_PAGES` is not trusted: those pages are
+        read one by one until a short page.
+        """
         first, headers = await self._sim_page(1)
         pages = _page_count(headers, len(first))
-        rest = await asyncio.gather(
-            *(self._bounded_sim_page(page) for page in range(2, pages + 1))
-        )
-        sims = (parse_sim(record) for batch in (first, *rest) for record in batch)
+        if pages <= MAX_PAGES:
+            rest = await asyncio.gather(
+                *(self._bounded_sim_page(page) for page in range(2, pages + 1))
+            )
+        else:
+            rest = await self._following_pages(first)
+        sims = (sim for batch in (first, *rest) for sim in batch)
         return list({sim.iccid: sim for sim in sims}.values())
 
-    async def _sim_page(self, page: int) -> tuple[list[Any], Mapping[str, str]]:
+    async def _following_pages(self, first: Sequence[Sim]) -> list[Sequence[Sim]]:
+        """The pages after ``first``, one by one until a short or a known one."""
+        seen = {sim.iccid for sim in first}
+        pages: list[Sequence[Sim]] = []
+        number, page = 1, first
+        while len(page) >= PAGE_SIZE:
+            number += 1
+            page, _ = await self._sim_page(number)
+            new = {sim.iccid for sim in page} - seen
+            if not new:
+                # A server that ignores ``page`` would otherwise be walked forever.
+                break
+            seen |= new
+            pages.append(page)
+        return pages
+
+    async def _sim_page(self, page: int) -> tuple[Sequence[Sim], Mapping[str, str]]:
         response = await self._api.request(
             "GET", SIMS_PATH, "list_sims", params={"page": page, "pageSize": PAGE_SIZE}
         )
-        return as_list(response.json(), "T-Mobile SIM list"), response.headers
+        _, sims = self._parsed.parse(page, response, _sims_of)
+        return sims, response.headers
 
-    async def _bounded_sim_page(self, page: int) -> list[Any]:
+    async def _bounded_sim_page(self, page: int) -> Sequence[Sim]:
         async with self._semaphore:
-            records, _ = await self._sim_page(page)
-            return records
+            sims, _ = await self._sim_page(page)
+            return sims
 
     async def get_sim(self, iccid: str) -> Sim:
         """One SIM."""
@@ -511,6 +539,10 @@ class TMobileClient(SimClient):
     async def top_up(self, iccid: str) -> None:
         """Order a data top-up: the API takes no volume, the contract's package is added."""
         await self._api.request("POST", _sim_path(iccid, "/topup"), "top_up")
+
+
+def _sims_of(data: Any) -> list[Any]:
+    return as_list(data, "T-Mobile SIM list")
 
 
 def _page_count(headers: Mapping[str, str], first_page_size: int) -> int:
