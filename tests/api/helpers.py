@@ -22,3 +22,15 @@ def inflating(app: web.Application, header: str, value: str) -> web.Application:
 
     app.middlewares.append(inflate)
     return app
+
+
+def ignoring_page(app: web.Application) -> web.Application:
+    """``app`` answering page 1 whatever page is asked for (a broken server)."""
+
+    @web.middleware
+    async def first_page(request: web.Request, handler: Handler) -> web.StreamResponse:
+        query = request.rel_url.update_query(page="1")
+        return await handler(request.clone(rel_url=query))
+
+    app.middlewares.insert(0, first_page)
+    return app

@@ -59,7 +59,7 @@ from iot_emulator.tmobile import (
     push_sms_mo,
 )
 
-from .helpers import inflating
+from .helpers import ignoring_page, inflating
 
 if TYPE_CHECKING:
     from iot_emulator.server import EmulatorServer
@@ -214,6 +214,16 @@ async def test_list_sims_without_paging_headers(
         await client.list_sims()
 
 
+def client_of(session: aiohttp.ClientSession, server: Any) -> TMobileClient:
+    """A client of the demo account on a test server."""
+    return TMobileClient(
+        session,
+        DEFAULT_USERNAME,
+        DEFAULT_PASSWORD,
+        url=str(server.make_url("")).rstrip("/"),
+    )
+
+
 async def test_list_sims_with_an_implausible_page_count(
     aiohttp_server: Any, http_session: aiohttp.ClientSession
 ) -> None:
@@ -222,16 +232,25 @@ async def test_list_sims_with_an_implausible_page_count(
     server = await aiohttp_server(
         inflating(emulator.make_app(), "X-Total-Pages", str(10**12))
     )
-    client = TMobileClient(
-        http_session,
-        DEFAULT_USERNAME,
-        DEFAULT_PASSWORD,
-        url=str(server.make_url("")).rstrip("/"),
-    )
+    client = client_of(http_session, server)
 
     assert len(await client.list_sims()) == 251
     pages = [r.query_string for r in emulator.requests_to("list_sims")]
     assert pages == [f"page={page}&pageSize=100" for page in (1, 2, 3)]
+
+
+async def test_list_sims_with_an_implausible_page_count_ignoring_page(
+    aiohttp_server: Any, http_session: aiohttp.ClientSession
+) -> None:
+    """A server that always answers page 1 is not walked forever."""
+    emulator = TMobileEmulator(generated=250)
+    server = await aiohttp_server(
+        ignoring_page(inflating(emulator.make_app(), "X-Total-Pages", str(10**12)))
+    )
+    client = client_of(http_session, server)
+
+    assert len(await client.list_sims()) == 100
+    assert len(emulator.requests_to("list_sims")) == 2
 
 
 async def test_get_sim(client: TMobileClient) -> None:
