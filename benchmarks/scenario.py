@@ -575,10 +575,12 @@ async def bench_floor(hass: HomeAssistant, bench: Run) -> None:
             )
             entry = floor_entry(count, str(provider))
             entry.add_to_hass(hass)
-            wall = wall_time()
+            wall, cpu = wall_time(), cpu_time()
             await hass.config_entries.async_setup(entry.entry_id)
             await hass.async_block_till_done()
             setup["floor_seconds"] = wall_time() - wall
+            setup["floor_cpu_seconds"] = cpu_time() - cpu
             setup["ratio"] = setup["seconds"] / setup["floor_seconds"]
+            setup["cpu_ratio"] = setup["cpu_seconds"] / setup["floor_cpu_seconds"]
             if registered(hass, entry.entry_id) != count:
                 raise RuntimeError(f"the floor for {provider} added other entities")
