@@ -7,7 +7,7 @@ add new ones. These helpers turn whatever arrived into the typed value or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 import math
 from typing import Any
@@ -27,6 +27,20 @@ def as_list(value: Any, what: str) -> list[Any]:
     if not isinstance(value, list):
         raise InvalidResponseError(f"{what}: expected an array")
     return value
+
+
+def list_of(what: str, key: str | None = None) -> Callable[[Any], list[Any]]:
+    """A reader of the JSON array an answer is, or holds at ``key``.
+
+    It raises InvalidResponseError naming ``what`` when the shape differs.
+    """
+
+    def read(value: Any) -> list[Any]:
+        if key is not None:
+            value = as_mapping(value, what).get(key)
+        return as_list(value, what)
+
+    return read
 
 
 def opt_mapping(value: Any) -> Mapping[str, Any]:

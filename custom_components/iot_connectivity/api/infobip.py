@@ -23,6 +23,7 @@ from ._pages import ParsedPages
 from ._parse import (
     as_list,
     as_mapping,
+    list_of,
     opt_datetime,
     opt_int,
     opt_mapping,
@@ -336,7 +337,9 @@ class InfobipClient(SimClient):
             response = await self._api.request(
                 "GET", path, endpoint, params={"page": page, "limit": PAGE_LIMIT}
             )
-            data, entries = parsed.parse(page, response, _entries_of(key))
+            data, entries = parsed.parse(
+                page, response, list_of(f"Infobip {key} page", key)
+            )
             new = 0
             for entry in entries:
                 if entry is not None and entry.iccid not in found:
@@ -347,16 +350,6 @@ class InfobipClient(SimClient):
             if len(entries) < limit or new == 0:
                 return list(found.values())
             page += 1
-
-
-def _entries_of(key: str) -> Callable[[Any], list[Any]]:
-    """Find the entries of a page under ``key``."""
-
-    def entries(data: Any) -> list[Any]:
-        what = f"Infobip {key} page"
-        return as_list(as_mapping(data, what).get(key), what)
-
-    return entries
 
 
 def _listed[T](

@@ -26,6 +26,7 @@ from ._pages import ParsedPages
 from ._parse import (
     as_list,
     as_mapping,
+    list_of,
     opt_bool,
     opt_datetime,
     opt_float,
@@ -72,6 +73,8 @@ LRC_QUEUED = "Request queued by LRC"
 """The LRC's whole answer to an accepted downlink."""
 PAGE_SIZE = 100
 """Devices per ``GET /devices`` page (fixed by the API)."""
+_DEVICES = list_of("KPN LoRa devices")
+_ALARMS = list_of("KPN LoRa alarms")
 
 ALARM_TYPE_NAMES: Mapping[int, str] = {
     1: "Battery level",
@@ -235,14 +238,6 @@ def _parse_list[T](data: Any, what: str, parse: Callable[[Any], T]) -> list[T]:
     return [parse(item) for item in as_list(data, what)]
 
 
-def _devices_of(data: Any) -> list[Any]:
-    return as_list(data, "KPN LoRa devices")
-
-
-def _alarms_of(data: Any) -> list[Any]:
-    return as_list(data, "KPN LoRa alarms")
-
-
 class KpnLoraClient:
     """A KPN LoRa (ThingPark) account behind one KPN gateway project.
 
@@ -355,7 +350,7 @@ class KpnLoraClient:
                 "list_devices",
                 {"pageIndex": page_index, "statistics": "true"},
             )
-            _, page = self._device_pages.parse(page_index, response, _devices_of)
+            _, page = self._device_pages.parse(page_index, response, _DEVICES)
             new = {device.eui: device for device in page if device.eui not in devices}
             devices.update(new)
             # A page without new devices also ends it: a server ignoring
@@ -376,7 +371,7 @@ class KpnLoraClient:
         response = await self._call("GET", "/deviceAlarms", "list_alarms", params)
         if eui:
             return _parse_list(response.json(), "KPN LoRa alarms", parse_alarm)
-        _, alarms = self._alarm_pages.parse(None, response, _alarms_of)
+        _, alarms = self._alarm_pages.parse(None, response, _ALARMS)
         return list(alarms)
 
     async def acknowledge_alarm(self, ref: str) -> None:

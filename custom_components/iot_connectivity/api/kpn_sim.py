@@ -35,8 +35,8 @@ from urllib.parse import quote
 from ._http import DEFAULT_TIMEOUT, HttpClient, ProviderApi, Response
 from ._pages import ParsedPages
 from ._parse import (
-    as_list,
     as_mapping,
+    list_of,
     opt_datetime,
     opt_int,
     opt_mapping,
@@ -65,6 +65,8 @@ THING_ID_PREFIX = "ThingId_ICCID_"
 PAGE_SIZE = 100
 """The largest page the Things list serves."""
 TOTAL_COUNT_HEADER = "X-Total-Count"
+_THINGS = list_of("KPN Things page")
+_SESSIONS = list_of("KPN Thing status", "Data")
 MAX_LISTED = 100_000
 """The largest ``X-Total-Count`` trusted for reading pages at once; a larger
 count is read page by page until a short page, so a wrong header costs at most
@@ -157,12 +159,8 @@ def parse_things_page(
 
     ``parsed`` holds the Things of earlier reads of ``page`` to reuse.
     """
-    _, things = parsed.parse(page, response, _things_of)
+    _, things = parsed.parse(page, response, _THINGS)
     return things, opt_int(response.headers.get(TOTAL_COUNT_HEADER))
-
-
-def _things_of(data: Any) -> list[Any]:
-    return as_list(data, "KPN Things page")
 
 
 def _session_ip(value: Any) -> str | None:
@@ -178,12 +176,8 @@ def parse_sessions(data: Any) -> dict[str, SimSession]:
 
     Where the SIM is comes from the Thing, not from here (see :func:`located`).
     """
-    sessions = map(parse_session, _session_entries(data))
+    sessions = map(parse_session, _SESSIONS(data))
     return {session.iccid: session for session in sessions}
-
-
-def _session_entries(data: Any) -> list[Any]:
-    return as_list(as_mapping(data, "KPN Thing status").get("Data"), "KPN Thing status")
 
 
 def parse_session(data: Any) -> SimSession:
@@ -440,5 +434,5 @@ class KpnSimClient(SimClient):
                 params={"ThingIds": ",".join(thing_id(iccid) for iccid in iccids)},
             )
         # Keyed by the batch's first SIM: turns read the same batches again.
-        _, sessions = self._session_pages.parse(iccids[0], response, _session_entries)
+        _, sessions = self._session_pages.parse(iccids[0], response, _SESSIONS)
         return {session.iccid: session for session in sessions}

@@ -41,6 +41,7 @@ from ._pages import ParsedPages
 from ._parse import (
     as_list,
     as_mapping,
+    list_of,
     opt_bool,
     opt_datetime,
     opt_float,
@@ -77,6 +78,7 @@ TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, not a secret
 SIMS_PATH = "/v1/sims"
 PAGE_SIZE = 100
 """The largest page the SIM list serves."""
+_SIM_LIST = list_of("T-Mobile SIM list")
 MAX_PAGES = 1_000
 """The most pages (100,000 SIMs) a paging header is trusted with at once."""
 BYTES_PER_MB = 1_000_000
@@ -444,7 +446,7 @@ class TMobileClient(SimClient):
         response = await self._api.request(
             "GET", SIMS_PATH, "list_sims", params={"page": page, "pageSize": PAGE_SIZE}
         )
-        _, sims = self._parsed.parse(page, response, _sims_of)
+        _, sims = self._parsed.parse(page, response, _SIM_LIST)
         return sims, response.headers
 
     async def _bounded_sim_page(self, page: int) -> Sequence[Sim]:
@@ -539,10 +541,6 @@ class TMobileClient(SimClient):
     async def top_up(self, iccid: str) -> None:
         """Order a data top-up: the API takes no volume, the contract's package is added."""
         await self._api.request("POST", _sim_path(iccid, "/topup"), "top_up")
-
-
-def _sims_of(data: Any) -> list[Any]:
-    return as_list(data, "T-Mobile SIM list")
 
 
 def _page_count(headers: Mapping[str, str], first_page_size: int) -> int:
