@@ -11,7 +11,7 @@ import logging
 import math
 from pathlib import Path
 import time
-from typing import TYPE_CHECKING, Any, override
+from typing import TYPE_CHECKING, Any, Self, override
 from unittest.mock import patch
 
 from aiohttp import ClientSession, web
@@ -111,12 +111,13 @@ async def transport_floor(url: str, answers: list[Answer], repeat: int = 3) -> f
 
 
 class WarningLog(logging.Handler):
-    """Warnings logged anywhere whose message contains ``needle``."""
+    """Warnings of ``logger`` (all by default) whose message contains ``needle``."""
 
-    def __init__(self, needle: str) -> None:
+    def __init__(self, needle: str, logger: str = "") -> None:
         """Collect nothing yet."""
         super().__init__(logging.WARNING)
         self.needle = needle
+        self.logger = logging.getLogger(logger)
         self.reports: list[str] = []
 
     @override
@@ -125,13 +126,13 @@ class WarningLog(logging.Handler):
             self.reports.append(record.getMessage().splitlines()[0])
 
     @contextmanager
-    def watching(self) -> Iterator[WarningLog]:
+    def watching(self) -> Iterator[Self]:
         """Collect while the block runs."""
-        logging.getLogger().addHandler(self)
+        self.logger.addHandler(self)
         try:
             yield self
         finally:
-            logging.getLogger().removeHandler(self)
+            self.logger.removeHandler(self)
 
 
 @contextmanager
@@ -207,33 +208,26 @@ class CountingQuota(RequestQuota):
         return super().headers() if self.send_headers else {}
 
 
-class BlockingCallLog(logging.Handler):
+class BlockingCallLog(WarningLog):
     """Home Assistant's blocking-call detector, switched on for the loop thread."""
 
     def __init__(self) -> None:
         """Collect nothing yet."""
-        super().__init__(logging.WARNING)
-        self.reports: list[str] = []
-
-    @override
-    def emit(self, record: logging.LogRecord) -> None:
-        if "blocking call" in record.getMessage():
-            self.reports.append(record.getMessage().splitlines()[0])
+        super().__init__("blocking call", "homeassistant.util.loop")
 
     @contextmanager
-    def watching(self) -> Iterator[BlockingCallLog]:
+    @override
+    def watching(self) -> Iterator[Self]:
         """Detect blocking calls in the event loop while the block runs."""
-        logger = logging.getLogger("homeassistant.util.loop")
-        logger.addHandler(self)
-        block_async_io.enable()
-        try:
-            yield self
-        finally:
-            calls = block_async_io._BLOCKED_CALLS.calls  # noqa: SLF001 - as HA's own fixture
-            for call in calls:
-                setattr(call.object, call.function, call.original_func)
-            calls.clear()
-            logger.removeHandler(self)
+        with super().watching():
+            block_async_io.enable()
+            try:
+                yield self
+            finally:
+                calls = block_async_io._BLOCKED_CALLS.calls  # noqa: SLF001 - as HA's own fixture
+                for call in calls:
+                    setattr(call.object, call.function, call.original_func)
+                calls.clear()
 
 
 def memory_kib() -> dict[str, int]:
