@@ -69,6 +69,8 @@ ENDPOINTS: Final = (
 
 PAGE_SIZE = 100
 LRC_QUEUED = "Request queued by LRC"
+LRC_QUEUED_PAGE = f"<html><body>{LRC_QUEUED}</body></html>"
+"""What the LRC answers to a queued downlink: the success text wrapped in HTML."""
 DEFAULT_MAX_TIME_DEVIATION = 60.0
 """Seconds a downlink's ``Time`` may differ from the server clock."""
 MIN_PORT, MAX_PORT = 1, 223
@@ -1017,7 +1019,7 @@ class KpnLoraEmulator(KpnGatewayEmulator):
         device.downlinks_24h += 1
         device.last_downlink = self.now
         device.record_frames("DOWNLINK", self.now, 1, len(downlink.payload_hex) // 2)
-        return web.Response(text=LRC_QUEUED)
+        return web.Response(text=LRC_QUEUED_PAGE, content_type="text/html")
 
     async def _control_push_uplink(self, request: web.Request) -> web.Response:
         """Push an uplink of a device to ``url``, signed with its route's AS key.

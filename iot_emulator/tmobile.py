@@ -36,7 +36,7 @@ from typing import Any
 import uuid
 
 import aiohttp
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from .core import CONTROL_PREFIX, Handler, ProviderEmulator, json_response
 from .examples import load_example
@@ -204,7 +204,11 @@ async def push_delivery_report(
     submitted_at: datetime | None = None,
     final_at: datetime | None = None,
 ) -> PushResult:
-    """PATCH the delivery report of an SMS MT as the gateway sends it."""
+    """PATCH the delivery report of an SMS MT as the gateway sends it.
+
+    The guide shows ``Content-Type: application/json`` for the SMS MO but no
+    Content-Type for the delivery report, so none is sent.
+    """
     now = datetime.now(UTC)
     payload = {
         "status": {"status": status, "id": str(SMS_STATUS_IDS.get(status, 0))},
@@ -214,13 +218,28 @@ async def push_delivery_report(
         "final_date": push_time(final_at or now),
         "id": str(sms_id),
     }
-    return await _push(session, "PATCH", url, payload)
+    return await _push(session, "PATCH", url, payload, labelled=False)
 
 
 async def _push(
-    session: aiohttp.ClientSession, method: str, url: str, payload: dict[str, Any]
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    payload: dict[str, Any],
+    *,
+    labelled: bool = True,
 ) -> PushResult:
-    async with session.request(method, url, json=payload) as response:
+    """Send ``payload`` as JSON; unless ``labelled``, with no Content-Type at all."""
+    options: dict[str, Any] = (
+        {"json": payload}
+        if labelled
+        # aiohttp labels any body it sends unless told to skip the header.
+        else {
+            "data": json.dumps(payload).encode(),
+            "skip_auto_headers": [hdrs.CONTENT_TYPE],
+        }
+    )
+    async with session.request(method, url, **options) as response:
         await response.read()
         return PushResult(payload, response.status)
 

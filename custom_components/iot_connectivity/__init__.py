@@ -16,7 +16,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from .api.base import SimClient
 from .api.errors import ActivationError, AuthenticationError, IoTConnectivityError
 from .api.models import Provider
-from .client import create_client
+from .client import create_client, remembered_state
 from .const import (
     CONF_ENTITY_GROUPS,
     CONF_PROVIDER,
@@ -42,7 +42,12 @@ from .repairs import (
     async_setup_repairs,
 )
 from .services import async_setup_services
-from .webhook import PatchView, async_delete_cloudhook, async_register_webhook
+from .webhook import (
+    PatchView,
+    async_delete_cloudhook,
+    async_register_webhook,
+    async_remove_push_store,
+)
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -89,6 +94,9 @@ async def async_setup_entry(
             translation_key="setup_failed",
             translation_placeholders={"error": str(err)},
         ) from err
+    # An entry from before activations were remembered activated just now.
+    if not (state := remembered_state(client)).items() <= entry.data.items():
+        hass.config_entries.async_update_entry(entry, data={**entry.data, **state})
 
     data = IoTConnectivityData(
         client=client,
@@ -115,7 +123,7 @@ async def async_setup_entry(
         config_entry_id=entry.entry_id, **hub_device_info(entry)
     )
     if Provider(entry.data[CONF_PROVIDER]) in PUSH_PROVIDERS:
-        async_register_webhook(hass, entry)
+        await async_register_webhook(hass, entry)
     await async_setup_repairs(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
@@ -135,6 +143,7 @@ async def async_remove_entry(
     async_delete_issues(hass, entry)
     if CONF_WEBHOOK_ID in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+        await async_remove_push_store(hass, entry)
 
 
 async def async_remove_config_entry_device(

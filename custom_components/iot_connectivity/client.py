@@ -19,7 +19,7 @@ from .api.kpn_lora import LRC_URL, KpnLoraClient
 from .api.kpn_sim import KpnSimClient
 from .api.models import Provider
 from .api.tmobile import TMobileClient
-from .const import CONF_AS_ID, CONF_AS_KEY, CONF_LRC_URL, CONF_PROVIDER
+from .const import CONF_ACTIVATED, CONF_AS_ID, CONF_AS_KEY, CONF_LRC_URL, CONF_PROVIDER
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -35,9 +35,13 @@ SIM_CLIENTS: Final[Mapping[Provider, type[SimClient]]] = {
 
 
 def create_client(
-    hass: HomeAssistant, data: Mapping[str, Any]
+    hass: HomeAssistant, data: Mapping[str, Any], *, sign_in: bool = False
 ) -> SimClient | KpnLoraClient:
-    """Build the client of the provider account that entry ``data`` describes."""
+    """Build the client of the provider account that entry ``data`` describes.
+
+    ``sign_in`` repeats what is done once when an account is added, such as
+    activating a KPN LoRa project: the config flow checks new credentials so.
+    """
     session = async_get_clientsession(hass)
     match Provider(data[CONF_PROVIDER]):
         case Provider.KPN_IOT_SIM:
@@ -70,4 +74,12 @@ def create_client(
                 lrc_url=data.get(CONF_LRC_URL, LRC_URL),
                 as_id=data.get(CONF_AS_ID),
                 as_key=data.get(CONF_AS_KEY),
+                activated=data.get(CONF_ACTIVATED, False) and not sign_in,
             )
+
+
+def remembered_state(client: SimClient | KpnLoraClient) -> dict[str, Any]:
+    """What the entry keeps of a signed-in client, so that it is not done again."""
+    if isinstance(client, KpnLoraClient) and client.activated:
+        return {CONF_ACTIVATED: True}
+    return {}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -41,7 +41,7 @@ from .api.kpn_gateway import KPN_GATEWAY_URL
 from .api.kpn_lora import LRC_URL
 from .api.models import AccountInfo, Capability, Provider
 from .api.tmobile import TMOBILE_URL
-from .client import SIM_CLIENTS, create_client
+from .client import SIM_CLIENTS, create_client, remembered_state
 from .const import (
     CONF_AS_ID,
     CONF_AS_KEY,
@@ -65,12 +65,20 @@ from .const import (
     PROVIDER_NAMES,
     QUOTA_WARNING_BOUNDS,
 )
-from .webhook import async_webhook_url
+from .webhook import (
+    DIRECT_PUSH_PROVIDERS,
+    async_direct_webhook_url,
+    async_webhook_url,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from .coordinator import IoTConnectivityConfigEntry
+
 SECTION_DOWNLINKS: Final = "downlinks"
+NO_DIRECT_URL: Final = "no_direct_url"
+"""Suffix of the options step that says PATCH pushes have no address to go to."""
 
 TEXT = TextSelector()
 SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -128,6 +136,9 @@ PROVIDER_SCHEMAS: Final = {
     ),
 }
 
+FORM_PLACEHOLDERS: Final = {"example_url": "https://xxxxx.api.infobip.com"}
+"""Addresses shown in the forms' help: translations may not contain URLs."""
+
 SIM_INTERVALS: Final = (CONF_SIM_INTERVAL, CONF_USAGE_INTERVAL)
 LORA_INTERVALS: Final = (CONF_LORA_INTERVAL, CONF_PLAN_INTERVAL)
 SIM_GROUP_CAPABILITIES: Final = {
@@ -136,6 +147,14 @@ SIM_GROUP_CAPABILITIES: Final = {
     ENTITY_GROUP_SESSION: Capability.SESSION,
 }
 LORA_GROUPS: Final = (ENTITY_GROUP_LORA_SIGNAL, ENTITY_GROUP_LORA_ALARMS)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """An account that the credentials reached, and the entry data to keep."""
+
+    account: AccountInfo
+    data: dict[str, Any]
 
 
 def _entry_data(provider: Provider, user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -215,7 +234,9 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     @override
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(
+        config_entry: IoTConnectivityConfigEntry,
+    ) -> OptionsFlow:
         """Edit the polling intervals and the entity groups."""
         return IoTConnectivityOptionsFlow()
 
@@ -258,19 +279,23 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the provider's credentials and create the entry once they work."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _entry_data(provider, user_input)
-            account, errors = await self._async_check_account(data)
-            if account is not None:
+            signed_in, errors = await self._async_check_account(
+                _entry_data(provider, user_input)
+            )
+            if signed_in is not None:
                 self._abort_if_unique_id_configured()
+                account = signed_in.account
                 account_name = account.name or account.account_id
                 return self.async_create_entry(
-                    title=f"{PROVIDER_NAMES[provider]} ({account_name})", data=data
+                    title=f"{PROVIDER_NAMES[provider]} ({account_name})",
+                    data=signed_in.data,
                 )
         return self.async_show_form(
             step_id=provider,
             data_schema=self.add_suggested_values_to_schema(
                 PROVIDER_SCHEMAS[provider], user_input
             ),
+            description_placeholders=FORM_PLACEHOLDERS,
             errors=errors,
         )
 
@@ -288,11 +313,12 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, **user_input}
-            account, errors = await self._async_check_account(data)
-            if account is not None:
+            signed_in, errors = await self._async_check_account(
+                {**entry.data, **user_input}
+            )
+            if signed_in is not None:
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
-                return self.async_update_reload_and_abort(entry, data=data)
+                return self.async_update_reload_and_abort(entry, data=signed_in.data)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=probatio.Schema(
@@ -319,10 +345,10 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
                 for key, value in entry.data.items()
                 if key == CONF_WEBHOOK_ID
             }
-            account, errors = await self._async_check_account(data)
-            if account is not None:
+            signed_in, errors = await self._async_check_account(data)
+            if signed_in is not None:
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
-                return self.async_update_reload_and_abort(entry, data=data)
+                return self.async_update_reload_and_abort(entry, data=signed_in.data)
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
@@ -334,12 +360,18 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_check_account(
         self, data: Mapping[str, Any]
-    ) -> tuple[AccountInfo | None, dict[str, str]]:
-        """Sign in with ``data``; the account (its unique id set) or form errors."""
+    ) -> tuple[SignedIn | None, dict[str, str]]:
+        """Sign in with ``data``; the account (its unique id set) or form errors.
+
+        Signing in does what a new account needs once (a KPN LoRa project is
+        activated with the ThingPark credentials given), and the entry data
+        remembers it.
+        """
         if errors := _credential_errors(data):
             return None, errors
+        client = create_client(self.hass, data, sign_in=True)
         try:
-            account = await create_client(self.hass, data).get_account()
+            account = await client.get_account()
         except ActivationError:
             return None, {"base": "activation_failed"}
         except AuthenticationError:
@@ -354,7 +386,7 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(
             f"{data[CONF_PROVIDER]}_{account.account_id}", raise_on_progress=False
         )
-        return account, {}
+        return SignedIn(account, {**data, **remembered_state(client)}), {}
 
 
 class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
@@ -408,6 +440,12 @@ class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
             placeholders = {
                 "webhook_url": await async_webhook_url(self.hass, webhook_id)
             }
+            if provider in DIRECT_PUSH_PROVIDERS:
+                direct = await async_direct_webhook_url(self.hass, webhook_id)
+                if direct is None:
+                    step_id = f"{provider}_{NO_DIRECT_URL}"
+                else:
+                    placeholders["direct_webhook_url"] = direct
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
@@ -420,6 +458,12 @@ class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Save the options of a T-Mobile account."""
+        return await self.async_step_init(user_input)
+
+    async def async_step_tmobile_easy_connect_no_direct_url(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Save the options of a T-Mobile account that delivery reports cannot reach."""
         return await self.async_step_init(user_input)
 
     async def async_step_kpn_lora(

@@ -16,6 +16,8 @@ CONF_PROVIDER: Final = "provider"
 CONF_AS_ID: Final = "as_id"
 CONF_AS_KEY: Final = "as_key"
 CONF_LRC_URL: Final = "lrc_url"
+CONF_ACTIVATED: Final = "activated"
+"""KPN LoRa: the project was activated with the entry's ThingPark credentials."""
 CONF_WEBHOOK_ID: Final = "webhook_id"
 
 # Options: polling interval per kind of data, in minutes, and entity groups.

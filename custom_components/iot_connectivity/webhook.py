@@ -11,6 +11,10 @@ id fires nothing. Pushes that can never succeed (malformed, unauthenticated,
 too large) get a 4xx; pushes for SIMs or devices this entry does not know get a
 2xx, so they are not retried, and a warning once.
 
+What was already fired, and the parts of multi-part SMS still waiting for the
+rest, are kept in a store per entry, so a restart of Home Assistant neither
+fires a retried push twice nor loses half a message.
+
 Home Assistant's webhook component serves GET, HEAD, POST and PUT only, so the
 delivery reports' PATCH reaches the same URL through a view of this
 integration (:class:`PatchView`). Cloudhooks do not relay PATCH.
@@ -20,11 +24,12 @@ from __future__ import annotations
 
 import abc
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from contextlib import suppress
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Final, override
+from typing import TYPE_CHECKING, Any, ClassVar, Final, override
 from urllib.parse import unquote
 
 from aiohttp import hdrs, web
@@ -32,7 +37,8 @@ from homeassistant.components import cloud, webhook
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
-from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.aiohttp import MockRequest
 from homeassistant.util.hass_dict import HassKey
@@ -40,7 +46,7 @@ from homeassistant.util.json import json_loads
 
 from .api.errors import InvalidResponseError
 from .api.lrc import parse_uplink, verify_uplink_token
-from .api.models import Provider, SmsReceived
+from .api.models import Provider, SmsMultipart, SmsReceived
 from .api.tmobile import parse_delivery_report, parse_sms_mo
 from .const import (
     CONF_AS_KEY,
@@ -64,12 +70,27 @@ MAX_BODY_BYTES: Final = 64 * 1024
 """Far above any SMS or uplink push; larger bodies are refused unread."""
 MAX_UPLINK_AGE: Final = timedelta(minutes=10)
 """How far an uplink's signed ``Time`` may be from now: older ones are replays."""
+UPLINK_REPEAT_WINDOW: Final = MAX_UPLINK_AGE
+"""How long after its first push the same uplink frame is a repeat.
+
+ThingPark may push a frame again, signed anew with a later ``Time``, which the
+signing window therefore does not stop. A device that rejoins counts its frames
+from 0 again, so later the same counter, port and payload can be a new frame:
+a frame is held for as long as a push may be late, no longer.
+"""
+PUSH_MEMORY: Final = timedelta(hours=24)
+"""How long SMS ids, report keys and waiting parts are kept: T-Mobile retries
+for 24 hours, then gives up."""
 REMEMBERED_KEYS: Final = 1024
 """Push ids (and unknown senders) remembered, to fire (and warn) once each."""
 PENDING_MESSAGES: Final = 64
+"""Multi-part SMS waiting for their other parts; the oldest is dropped beyond."""
 MAX_PARTS: Final = 255
 """Concatenated SMS carry the part count in one byte of the user data header."""
-"""Multi-part SMS waiting for their other parts; the oldest is dropped beyond."""
+
+STORE_VERSION: Final = 1
+SAVE_DELAY: Final = 5
+"""Seconds to wait before writing the store, so a burst of pushes is one write."""
 
 SMS_EVENT_KEY: Final = "sms"
 UPLINK_EVENT_KEY: Final = "uplink"
@@ -79,6 +100,9 @@ EVENT_TYPE_UPLINK: Final = "uplink"
 DELIVERED: Final = "DELIVERED"
 
 _PATCH_RECEIVERS: HassKey[dict[str, PushReceiver]] = HassKey(f"{DOMAIN}_patch")
+
+type PushKey = str | tuple[str | int | None, ...]
+"""What identifies a push already fired: made of JSON scalars, so it can be stored."""
 
 
 class PushRefusedError(Exception):
@@ -90,31 +114,155 @@ class PushRefusedError(Exception):
         self.status = status
 
 
-class RecentKeys:
-    """The most recent keys seen, the oldest forgotten first."""
+class RecentKeys[KeyT: Hashable]:
+    """The keys seen lately and when, the oldest forgotten first."""
 
-    def __init__(self, size: int = REMEMBERED_KEYS) -> None:
-        """Remember up to ``size`` keys."""
+    def __init__(
+        self, size: int = REMEMBERED_KEYS, max_age: timedelta | None = None
+    ) -> None:
+        """Remember up to ``size`` keys, each for ``max_age`` (None: until pushed out)."""
         self._size = size
-        self._keys: OrderedDict[Hashable, None] = OrderedDict()
+        self._max_age = max_age
+        self._seen_at: OrderedDict[KeyT, datetime] = OrderedDict()
 
-    def __contains__(self, key: Hashable) -> bool:
+    def __contains__(self, key: KeyT) -> bool:
         """Whether ``key`` was seen lately."""
-        return key in self._keys
+        seen_at = self._seen_at.get(key)
+        return seen_at is not None and not self._expired(seen_at)
 
-    def add(self, key: Hashable) -> None:
-        """Remember ``key`` as the newest."""
-        self._keys[key] = None
-        self._keys.move_to_end(key)
-        if len(self._keys) > self._size:
-            self._keys.popitem(last=False)
+    def add(self, key: KeyT, seen_at: datetime | None = None) -> None:
+        """Remember ``key`` as the newest, seen now or at ``seen_at``.
+
+        A key seen longer ago than the keys are kept is not remembered.
+        """
+        seen_at = seen_at or dt_util.utcnow()
+        if self._expired(seen_at):
+            return
+        self._seen_at[key] = seen_at
+        self._seen_at.move_to_end(key)
+        if len(self._seen_at) > self._size:
+            self._seen_at.popitem(last=False)
+
+    def fresh(self) -> list[tuple[KeyT, datetime]]:
+        """The keys still remembered and when each was seen, the oldest first."""
+        return [(key, at) for key, at in self._seen_at.items() if not self._expired(at)]
+
+    def _expired(self, seen_at: datetime) -> bool:
+        return self._max_age is not None and dt_util.utcnow() - seen_at > self._max_age
+
+
+@dataclass(slots=True)
+class WaitingMessage:
+    """The parts of a multi-part SMS received so far, by part number."""
+
+    parts: dict[int, SmsReceived] = field(default_factory=dict)
+    updated_at: datetime = field(default_factory=dt_util.utcnow)
+    """When the latest part came: a message is forgotten a day after that."""
+
+
+def _key_to_json(key: PushKey) -> str | list[str | int | None]:
+    return list(key) if isinstance(key, tuple) else key
+
+
+def _key_from_json(value: Any) -> PushKey:
+    """A stored key as it was remembered: JSON turned its tuples into lists."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(
+        item is None or isinstance(item, str | int) for item in value
+    ):
+        return tuple(value)
+    raise TypeError("not a push key")
+
+
+def _time_from_json(value: Any) -> datetime:
+    """A stored time; always written with its offset."""
+    moment = dt_util.parse_datetime(value) if isinstance(value, str) else None
+    if moment is None or moment.tzinfo is None:
+        raise TypeError("not a time")
+    return moment
+
+
+def _part_to_json(sms: SmsReceived) -> dict[str, Any]:
+    """A waiting part as stored: what joining its message needs.
+
+    The addresses and data coding of a message are taken from the part that
+    completes it, so the waiting parts' are not stored (the source address is
+    the SIM's MSISDN, which diagnostics redact too).
+    """
+    multipart = sms.multipart
+    return {
+        "id": sms.id,
+        "iccid": sms.iccid,
+        "text": sms.text,
+        "submitted_at": iso_or_none(sms.submitted_at),
+        "multipart": None
+        if multipart is None
+        else {
+            "part": multipart.part,
+            "total": multipart.total,
+            "identifier": multipart.identifier,
+        },
+    }
+
+
+def _part_from_json(data: Any) -> tuple[SmsReceived, SmsMultipart]:
+    """A stored waiting part and where it belongs; TypeError if it is none."""
+    if not isinstance(data, Mapping) or not isinstance(
+        multipart := data.get("multipart"), Mapping
+    ):
+        raise TypeError("not a part of a multi-part SMS")
+    info = SmsMultipart(
+        part=_stored_int(multipart.get("part")),
+        total=_stored_int(multipart.get("total")),
+        identifier=_stored_str(multipart.get("identifier")),
+    )
+    submitted_at = data.get("submitted_at")
+    sms = SmsReceived(
+        id=_stored_str(data.get("id")),
+        iccid=_stored_str(data.get("iccid")),
+        text=_stored_str(data.get("text")),
+        submitted_at=None if submitted_at is None else _time_from_json(submitted_at),
+        multipart=info,
+    )
+    return sms, info
+
+
+def _stored_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _stored_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("not an integer")
+    return value
+
+
+def _readable[T](
+    items: Any, read: Callable[[Any], T], what: str, entry_title: str
+) -> Iterable[T]:
+    """The stored ``items`` that ``read`` understands; the others are skipped.
+
+    Only this integration writes the store, but a store edited by hand must not
+    keep the entry from starting.
+    """
+    if not isinstance(items, list):
+        items = []
+    for item in items:
+        try:
+            yield read(item)
+        except (TypeError, ValueError) as err:
+            LOGGER.debug("Skipped stored %s of %s: %s", what, entry_title, err)
 
 
 async def _read_json(request: web.Request) -> Any:
-    """The JSON body of a push, refused when not JSON or too large."""
-    mime_type = request.headers.get(hdrs.CONTENT_TYPE, "").partition(";")[0]
-    if mime_type.strip().lower() != "application/json":
-        raise PushRefusedError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "not JSON")
+    """The JSON body of a push, refused when not JSON or too large.
+
+    The body decides, not its Content-Type: T-Mobile's guide shows none for
+    delivery reports, and a refused push is retried for 24 hours in vain.
+    """
     declared = request.headers.get(hdrs.CONTENT_LENGTH, "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise PushRefusedError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
@@ -131,7 +279,7 @@ async def _read_json(request: web.Request) -> Any:
     try:
         return json_loads(body)
     except ValueError as err:
-        raise PushRefusedError(HTTPStatus.BAD_REQUEST, "malformed JSON") from err
+        raise PushRefusedError(HTTPStatus.BAD_REQUEST, "not JSON") from err
 
 
 def _raw_query(request: web.Request | MockRequest) -> str:
@@ -151,20 +299,42 @@ def _query_value(query: str, name: str) -> str | None:
     return None
 
 
+def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """The entry's store of pushes already fired and parts still waiting.
+
+    Private: it holds the text of waiting SMS parts.
+    """
+    return Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.pushes", private=True)
+
+
 class PushReceiver(abc.ABC):
     """Turns one entry's pushes into events; one subclass per pushing provider."""
 
+    repeat_window: ClassVar[timedelta]
+    """How long a push already fired is recognised when it comes again."""
+
     def __init__(self, hass: HomeAssistant, entry: IoTConnectivityConfigEntry) -> None:
-        """Receive for ``entry``."""
+        """Receive for ``entry``; :meth:`async_load` what it received before."""
         self.hass = hass
         self.entry = entry
-        self._seen = RecentKeys()
-        self._warned = RecentKeys()
+        self._seen: RecentKeys[PushKey] = RecentKeys(max_age=self.repeat_window)
+        self._warned: RecentKeys[str] = RecentKeys()
+        self._store = _store(hass, entry.entry_id)
+        self._unsaved = False
 
     @property
     @abc.abstractmethod
     def handlers(self) -> Mapping[str, Callable[[web.Request, Any], None]]:
         """The handler of each HTTP method, given the request and its JSON body."""
+
+    async def async_load(self) -> None:
+        """Take up what was received before the last restart, less what expired."""
+        self._restore(await self._store.async_load() or {})
+
+    async def async_flush(self) -> None:
+        """Write what is not written yet, now: the entry unloads."""
+        if self._unsaved:
+            await self._store.async_save(self._data_to_save())
 
     async def async_handle(
         self, hass: HomeAssistant, webhook_id: str, request: web.Request
@@ -178,6 +348,39 @@ class PushReceiver(abc.ABC):
             LOGGER.debug("Refused a push to %s: %s", self.entry.title, err)
             return web.Response(status=err.status)
         return web.Response(status=HTTPStatus.OK)
+
+    def _restore(self, stored: Mapping[str, Any]) -> None:
+        """Take up the stored state (subclasses add theirs)."""
+        for key, seen_at in _readable(
+            stored.get("seen"), _seen_from_json, "push", self.entry.title
+        ):
+            self._seen.add(key, seen_at)
+
+    def _stored(self) -> dict[str, Any]:
+        """The state to store (subclasses add theirs)."""
+        return {
+            "seen": [
+                {"key": _key_to_json(key), "at": seen_at.isoformat()}
+                for key, seen_at in self._seen.fresh()
+            ]
+        }
+
+    def _data_to_save(self) -> dict[str, Any]:
+        """The store's data, taken when it is written."""
+        self._unsaved = False
+        return self._stored()
+
+    @callback
+    def _async_schedule_save(self) -> None:
+        """Write the store soon; Home Assistant's final write catches a stop."""
+        self._unsaved = True
+        self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+
+    @callback
+    def _remember(self, key: PushKey) -> None:
+        """Remember a push as fired, also across a restart."""
+        self._seen.add(key)
+        self._async_schedule_save()
 
     def _device_id(
         self, coordinator: IoTConnectivityCoordinator[Any, Any] | None, item_id: str
@@ -208,20 +411,51 @@ class PushReceiver(abc.ABC):
         )
 
 
+def _seen_from_json(item: Any) -> tuple[PushKey, datetime]:
+    if not isinstance(item, Mapping):
+        raise TypeError("not a remembered push")
+    return _key_from_json(item.get("key")), _time_from_json(item.get("at"))
+
+
 class TMobileReceiver(PushReceiver):
     """SMS MO (POST) and delivery reports (PATCH) of T-Mobile's SMS gateway."""
+
+    repeat_window = PUSH_MEMORY
 
     def __init__(self, hass: HomeAssistant, entry: IoTConnectivityConfigEntry) -> None:
         """Start with no parts of multi-part messages waiting."""
         super().__init__(hass, entry)
-        self._pending: OrderedDict[tuple[str, str], dict[int, SmsReceived]] = (
-            OrderedDict()
-        )
+        self._pending: OrderedDict[tuple[str, str], WaitingMessage] = OrderedDict()
 
     @property
     @override
     def handlers(self) -> Mapping[str, Callable[[web.Request, Any], None]]:
         return {hdrs.METH_POST: self._sms_received, hdrs.METH_PATCH: self._delivery}
+
+    @override
+    def _restore(self, stored: Mapping[str, Any]) -> None:
+        super()._restore(stored)
+        for updated_at, parts in _readable(
+            stored.get("pending"), _waiting_from_json, "SMS", self.entry.title
+        ):
+            if dt_util.utcnow() - updated_at > PUSH_MEMORY:
+                continue
+            for sms, info in parts:
+                self._wait(sms, info, updated_at)
+
+    @override
+    def _stored(self) -> dict[str, Any]:
+        now = dt_util.utcnow()
+        return super()._stored() | {
+            "pending": [
+                {
+                    "at": message.updated_at.isoformat(),
+                    "parts": [_part_to_json(sms) for sms in message.parts.values()],
+                }
+                for message in self._pending.values()
+                if now - message.updated_at <= PUSH_MEMORY
+            ]
+        }
 
     def _sms_received(self, request: web.Request, body: Any) -> None:
         try:
@@ -233,6 +467,7 @@ class TMobileReceiver(PushReceiver):
             return
         parts = self._complete_message(sms)
         if parts is None:
+            self._async_schedule_save()
             return
         data = {
             "device_id": device_id,
@@ -249,32 +484,41 @@ class TMobileReceiver(PushReceiver):
             EVENT_SMS_RECEIVED, sms.iccid, SMS_EVENT_KEY, EVENT_TYPE_RECEIVED, data
         )
         for part in parts:
-            self._seen.add(part.id)
+            self._remember(part.id)
 
     def _complete_message(self, sms: SmsReceived) -> list[SmsReceived] | None:
         """The parts of the message, in order, once all arrived; else None.
 
-        Parts wait in memory: a message whose parts straddle a restart is lost.
+        Waiting parts are stored with the pushes seen, so a message whose parts
+        straddle a restart is still joined (within :data:`PUSH_MEMORY`).
         """
         info = sms.multipart
         if info is None or info.total <= 1:
             return [sms]
         if not 1 <= info.part <= info.total <= MAX_PARTS:
             raise PushRefusedError(HTTPStatus.BAD_REQUEST, "impossible multi_part_info")
-        key = (sms.iccid, info.identifier)
-        parts = self._pending.setdefault(key, {})
-        parts[info.part] = sms
-        self._pending.move_to_end(key)
-        if len(self._pending) > PENDING_MESSAGES:
-            dropped, _ = self._pending.popitem(last=False)
-            LOGGER.warning("Dropped an incomplete multi-part SMS of %s", dropped[0])
+        parts = self._wait(sms, info, dt_util.utcnow())
         # ``total`` comes from the push: count, never build a range of it.
         if len(parts) != info.total or any(
             number not in parts for number in range(1, len(parts) + 1)
         ):
             return None
-        del self._pending[key]
+        del self._pending[sms.iccid, info.identifier]
         return [parts[number] for number in sorted(parts)]
+
+    def _wait(
+        self, sms: SmsReceived, info: SmsMultipart, received_at: datetime
+    ) -> dict[int, SmsReceived]:
+        """Add a part to its message's waiting parts; return them all."""
+        key = (sms.iccid, info.identifier)
+        message = self._pending.setdefault(key, WaitingMessage())
+        message.parts[info.part] = sms
+        message.updated_at = received_at
+        self._pending.move_to_end(key)
+        if len(self._pending) > PENDING_MESSAGES:
+            dropped, _ = self._pending.popitem(last=False)
+            LOGGER.warning("Dropped an incomplete multi-part SMS of %s", dropped[0])
+        return message.parts
 
     def _delivery(self, request: web.Request, body: Any) -> None:
         try:
@@ -299,11 +543,24 @@ class TMobileReceiver(PushReceiver):
         self._fire(
             EVENT_SMS_DELIVERY, iccid, SMS_EVENT_KEY, EVENT_TYPE_DELIVERY_REPORT, data
         )
-        self._seen.add(key)
+        self._remember(key)
+
+
+def _waiting_from_json(
+    item: Any,
+) -> tuple[datetime, list[tuple[SmsReceived, SmsMultipart]]]:
+    """When a stored message's latest part came, and its parts."""
+    if not isinstance(item, Mapping) or not isinstance(
+        parts := item.get("parts"), list
+    ):
+        raise TypeError("not a waiting message")
+    return _time_from_json(item.get("at")), [_part_from_json(part) for part in parts]
 
 
 class LoraReceiver(PushReceiver):
     """ThingPark uplinks (POST), verified with the AS key before anything else."""
+
+    repeat_window = UPLINK_REPEAT_WINDOW
 
     @property
     @override
@@ -319,7 +576,8 @@ class LoraReceiver(PushReceiver):
             raise PushRefusedError(HTTPStatus.BAD_REQUEST, str(err)) from err
         lora = self.entry.runtime_data.lora
         device_id = self._device_id(lora, uplink.eui)
-        key = (uplink.eui, uplink.fcnt_up, _query_value(query, "Time"))
+        # The frame itself, not the signed Time: a repeat is signed anew.
+        key = (uplink.eui, uplink.fcnt_up, uplink.port, uplink.payload_hex.lower())
         if lora is None or device_id is None or key in self._seen:
             return
         lora.async_apply_uplink(uplink)
@@ -341,7 +599,7 @@ class LoraReceiver(PushReceiver):
         self._fire(
             EVENT_LORA_UPLINK, uplink.eui, UPLINK_EVENT_KEY, EVENT_TYPE_UPLINK, data
         )
-        self._seen.add(key)
+        self._remember(key)
 
     def _verify(self, query: str, body: Any) -> None:
         """Refuse an uplink without the AS key's Token, or signed too long ago."""
@@ -392,20 +650,21 @@ class PatchView(HomeAssistantView):
         return await receiver.async_handle(receiver.hass, webhook_id, request)
 
 
-@callback
-def async_register_webhook(
+async def async_register_webhook(
     hass: HomeAssistant, entry: IoTConnectivityConfigEntry
 ) -> None:
     """Receive the entry's pushes at its webhook until the entry unloads.
 
     An entry without a webhook gets one, kept for good: the provider's portal
-    points at it.
+    points at it. What the entry received before is loaded first, so a push
+    repeated across a restart is recognised from the first request on.
     """
     if CONF_WEBHOOK_ID not in entry.data:
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
         )
     receiver = RECEIVERS[Provider(entry.data[CONF_PROVIDER])](hass, entry)
+    await receiver.async_load()
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     webhook.async_register(
         hass,
@@ -418,16 +677,29 @@ def async_register_webhook(
     patch_receivers = hass.data.setdefault(_PATCH_RECEIVERS, {})
     patch_receivers[webhook_id] = receiver
 
-    @callback
-    def unregister() -> None:
+    async def unregister() -> None:
         webhook.async_unregister(hass, webhook_id)
         patch_receivers.pop(webhook_id, None)
+        # After the last push could arrive: the next setup reads a new store
+        # object, which knows nothing of this one's delayed write.
+        await receiver.async_flush()
 
     entry.async_on_unload(unregister)
 
 
+async def async_remove_push_store(
+    hass: HomeAssistant, entry: IoTConnectivityConfigEntry
+) -> None:
+    """Delete what the entry remembered of its pushes: the entry is removed."""
+    await _store(hass, entry.entry_id).async_remove()
+
+
+DIRECT_PUSH_PROVIDERS: Final = frozenset({Provider.TMOBILE_EASY_CONNECT})
+"""Providers that also push with PATCH (T-Mobile's delivery reports)."""
+
+
 async def async_webhook_url(hass: HomeAssistant, webhook_id: str) -> str:
-    """Where the provider should push a webhook's requests.
+    """Where the provider should POST a webhook's pushes.
 
     That is the cloudhook while Home Assistant Cloud is active, else this
     instance's (preferably external) URL; without any configured URL, the path
@@ -440,6 +712,25 @@ async def async_webhook_url(hass: HomeAssistant, webhook_id: str) -> str:
         return webhook.async_generate_url(hass, webhook_id)
     except NoURLAvailableError:
         return webhook.async_generate_path(webhook_id)
+
+
+async def async_direct_webhook_url(hass: HomeAssistant, webhook_id: str) -> str | None:
+    """Where the provider should send the pushes that Cloud does not relay.
+
+    Cloudhooks pass on POST only, so PATCH pushes need an address that reaches
+    Home Assistant itself: while Cloud is active its external URL, or Cloud's
+    remote access URL, which passes every request on; None when it has
+    neither. Without Cloud, the same address as every other push.
+    """
+    if not cloud.async_active_subscription(hass):
+        return await async_webhook_url(hass, webhook_id)
+    try:
+        url = get_url(
+            hass, allow_internal=False, allow_cloud=True, prefer_external=True
+        )
+    except NoURLAvailableError:
+        return None
+    return f"{url}{webhook.async_generate_path(webhook_id)}"
 
 
 async def async_delete_cloudhook(hass: HomeAssistant, webhook_id: str) -> None:

@@ -134,6 +134,70 @@ async def test_explicit_activation_repeats(
     assert len(lora.requests_to("token")) == 1
 
 
+async def test_activated_project_is_not_activated_again(
+    emulator: EmulatorServer, http_session: aiohttp.ClientSession, lora: KpnLoraEmulator
+) -> None:
+    lora.activated.add(DEFAULT_CLIENT_ID)
+    client = make_client(http_session, emulator.url("kpn_lora"), activated=True)
+
+    account = await client.get_account()
+    await client.list_devices()
+
+    assert account.account_id == DEFAULT_THINGPARK_USERNAME.lower()
+    # The client id and secret are still proven, by the token.
+    assert [r.endpoint for r in lora.requests] == ["token", "list_devices"]
+    assert client.activated
+
+
+async def test_lost_activation_is_restored_once(
+    emulator: EmulatorServer, http_session: aiohttp.ClientSession, lora: KpnLoraEmulator
+) -> None:
+    """A 403 means the project is not activated: activate once, then retry."""
+    client = make_client(http_session, emulator.url("kpn_lora"), activated=True)
+
+    plans, health, alarms = await asyncio.gather(
+        client.list_connectivity_plans(), client.get_health(), client.list_alarms()
+    )
+
+    assert plans
+    assert health
+    assert alarms
+    assert len(lora.requests_to("activate")) == 1
+    assert DEFAULT_CLIENT_ID in lora.activated
+
+
+async def test_lost_activation_with_changed_thingpark_password(
+    emulator: EmulatorServer, http_session: aiohttp.ClientSession, lora: KpnLoraEmulator
+) -> None:
+    client = make_client(
+        http_session,
+        emulator.url("kpn_lora"),
+        activated=True,
+        credentials={"thingpark_password": HIDDEN},
+    )
+
+    with pytest.raises(ActivationError) as err:
+        await client.get_health()
+
+    assert HIDDEN not in str(err.value)
+    assert len(lora.requests_to("activate")) == 1
+
+
+async def test_forbidden_after_activating_again_is_an_authentication_error(
+    client: KpnLoraClient, lora: KpnLoraEmulator
+) -> None:
+    await client.get_account()
+    lora.faults.add(Fault(FaultKind.STATUS, endpoint="health_statistics", status=403))
+
+    with pytest.raises(AuthenticationError) as err:
+        await client.get_health()
+
+    assert not isinstance(err.value, ActivationError)
+    # Activated when added, once again for the 403, and no loop after that.
+    assert len(lora.requests_to("activate")) == 2
+    assert len(lora.requests_to("health_statistics")) == 2
+
+
 async def test_refused_activation(
     emulator: EmulatorServer, http_session: aiohttp.ClientSession
 ) -> None:
@@ -467,7 +531,15 @@ async def test_downlink_to_an_unknown_device(client: KpnLoraClient) -> None:
         await client.send_downlink("0000000000000001", "00", port=1)
 
 
-@pytest.mark.parametrize("body", ["Request queued", "", {"status": "queued"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Request queued",
+        "<html><body>Request refused by LRC</body></html>",
+        "",
+        {"status": "queued"},
+    ],
+)
 async def test_downlink_not_queued_is_invalid_response(
     client: KpnLoraClient, lora: KpnLoraEmulator, body: Any
 ) -> None:

@@ -373,7 +373,7 @@ async def test_emulator_accepts_library_signed_downlinks(
     url = emulator.url("kpn_lora")
     assert await post_downlink(http_session, url, query) == (
         200,
-        "Request queued by LRC",
+        "<html><body>Request queued by LRC</body></html>",
     )
     tampered = query.replace("Payload=01ab", "Payload=01ac")
     assert (await post_downlink(http_session, url, tampered))[0] == 403

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+import json
+from pathlib import Path
+import re
 from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
 
 from homeassistant.components import cloud
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_CLIENT_ID,
@@ -28,6 +31,7 @@ from custom_components.iot_connectivity.api.kpn_lora import KpnLoraClient
 from custom_components.iot_connectivity.api.models import Provider
 from custom_components.iot_connectivity.client import SIM_CLIENTS
 from custom_components.iot_connectivity.const import (
+    CONF_ACTIVATED,
     CONF_AS_ID,
     CONF_AS_KEY,
     CONF_ENTITY_GROUPS,
@@ -109,10 +113,14 @@ def form_input(emulator: EmulatorServer, provider: Provider) -> dict[str, Any]:
 
 
 def entry_data(provider: Provider, user_input: dict[str, Any]) -> dict[str, Any]:
-    """The entry data the flow stores for ``user_input``: downlinks flattened."""
+    """The entry data the flow stores for ``user_input``: downlinks flattened.
+
+    A KPN LoRa entry also remembers that the flow activated its project.
+    """
     downlinks = user_input.get(DOWNLINKS, {})
     fields = {key: value for key, value in user_input.items() if key != DOWNLINKS}
-    return {CONF_PROVIDER: provider, **fields, **downlinks}
+    activated = {CONF_ACTIVATED: True} if provider is Provider.KPN_LORA else {}
+    return {CONF_PROVIDER: provider, **fields, **downlinks, **activated}
 
 
 def account_id(emulator: EmulatorServer, provider: Provider) -> str:
@@ -145,6 +153,23 @@ def mock_entry(
         unique_id=unique_id or f"{provider}_{account_id(emulator, provider)}",
         data=entry_data(provider, form_input(emulator, provider)),
     )
+
+
+TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / DOMAIN / "translations"
+PLACEHOLDER = re.compile(r"{(\w+)}")
+
+
+def assert_placeholders_given(result: ConfigFlowResult, flow: str) -> None:
+    """Every placeholder of the form's text, in every language, has its value."""
+    given = set(result["description_placeholders"] or {})
+    for language in TRANSLATIONS.glob("*.json"):
+        step = json.loads(language.read_text())[flow]["step"][result["step_id"]]
+        texts = [
+            step.get("description", ""),
+            *step.get("data_description", {}).values(),
+        ]
+        used = {name for text in texts for name in PLACEHOLDER.findall(text)}
+        assert used <= given, f"{language.name}: {used - given} not given"
 
 
 def suggested_values(schema: probatio.Schema | None) -> dict[str, Any]:
@@ -268,7 +293,9 @@ async def test_provider_form(
 ) -> None:
     """Each provider's form asks what it needs, production addresses preset."""
     flow_id = await start_provider_step(hass, provider)
-    schema = (await hass.config_entries.flow.async_configure(flow_id))["data_schema"]
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    schema = result["data_schema"]
+    assert_placeholders_given(result, "config")
 
     assert field_names(schema) == fields
     assert schema is not None
@@ -737,28 +764,48 @@ async def test_options_out_of_bounds(
 WEBHOOK_ID = "0123456789abcdef" * 4
 
 
+HOOK = f"/api/webhook/{WEBHOOK_ID}"
+CLOUDHOOK = "https://hooks.nabu.casa/abc"
+REMOTE_UI = "https://abcdefgh.ui.nabu.casa"
+
+
 @pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT, Provider.KPN_LORA])
 @pytest.mark.parametrize(
-    ("external_url", "cloudhook", "shown"),
+    ("external_url", "cloudhook", "remote_ui", "shown", "direct"),
     [
-        (None, None, f"/api/webhook/{WEBHOOK_ID}"),
+        (None, None, None, HOOK, HOOK),
         (
             "https://ha.example.com",
             None,
-            f"https://ha.example.com/api/webhook/{WEBHOOK_ID}",
+            None,
+            f"https://ha.example.com{HOOK}",
+            f"https://ha.example.com{HOOK}",
         ),
         (
             "https://ha.example.com",
-            "https://hooks.nabu.casa/abc",
-            "https://hooks.nabu.casa/abc",
+            CLOUDHOOK,
+            None,
+            CLOUDHOOK,
+            f"https://ha.example.com{HOOK}",
         ),
+        (None, CLOUDHOOK, REMOTE_UI, CLOUDHOOK, f"{REMOTE_UI}{HOOK}"),
+        (None, CLOUDHOOK, None, CLOUDHOOK, None),
         (
             "https://ha.example.com",
             cloud.CloudNotConnected(),
-            f"https://ha.example.com/api/webhook/{WEBHOOK_ID}",
+            None,
+            f"https://ha.example.com{HOOK}",
+            f"https://ha.example.com{HOOK}",
         ),
     ],
-    ids=["no_url", "external_url", "cloudhook", "cloud_not_connected"],
+    ids=[
+        "no_url",
+        "external_url",
+        "cloudhook",
+        "cloudhook_remote_ui",
+        "cloudhook_no_direct_url",
+        "cloud_not_connected",
+    ],
 )
 async def test_options_show_webhook_url(  # noqa: PLR0917 - fixtures and parameters
     hass: HomeAssistant,
@@ -766,14 +813,22 @@ async def test_options_show_webhook_url(  # noqa: PLR0917 - fixtures and paramet
     provider: Provider,
     external_url: str | None,
     cloudhook: str | Exception | None,
+    remote_ui: str | None,
     shown: str,
+    direct: str | None,
 ) -> None:
-    """A pushing provider's options say which URL to enter at the provider."""
+    """A pushing provider's options say which URL to enter for each kind of push.
+
+    Cloud's webhooks relay POST only: T-Mobile's delivery reports (PATCH) need
+    an address that reaches Home Assistant itself, or a note that there is none.
+    """
     if external_url is not None:
         await async_process_ha_core_config(hass, {"external_url": external_url})
     no_url = patch(
         "homeassistant.components.webhook.get_url", side_effect=NoURLAvailableError
     )
+    if remote_ui is not None:
+        hass.config.components.add("cloud")
     entry = mock_entry(emulator, provider)
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
@@ -790,13 +845,27 @@ async def test_options_show_webhook_url(  # noqa: PLR0917 - fixtures and paramet
             "async_get_or_create_cloudhook",
             AsyncMock(side_effect=[cloudhook]),
         ) as create_cloudhook,
+        patch.object(
+            cloud,
+            "async_remote_ui_url",
+            return_value=remote_ui,
+            side_effect=None if remote_ui else cloud.CloudNotAvailable,
+        ),
         no_url if external_url is None else nullcontext(),
     ):
         result = await hass.config_entries.options.async_init(entry.entry_id)
 
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == provider
-    assert result["description_placeholders"] == {"webhook_url": shown}
+    placeholders = {"webhook_url": shown}
+    step_id = str(provider)
+    if provider is Provider.TMOBILE_EASY_CONNECT:
+        if direct is None:
+            step_id = "tmobile_easy_connect_no_direct_url"
+        else:
+            placeholders["direct_webhook_url"] = direct
+    assert result["step_id"] == step_id
+    assert result["description_placeholders"] == placeholders
+    assert_placeholders_given(result, "options")
     if cloudhook is not None:
         create_cloudhook.assert_awaited_once_with(hass, WEBHOOK_ID)
 

@@ -9,7 +9,8 @@ import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.components import webhook
-from homeassistant.const import Platform
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE, Platform
+from homeassistant.util import dt as dt_util
 from homeassistant.util.aiohttp import MockRequest
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -29,6 +30,10 @@ from custom_components.iot_connectivity.const import (
 from custom_components.iot_connectivity.webhook import (
     MAX_BODY_BYTES,
     PENDING_MESSAGES,
+    PUSH_MEMORY,
+    REMEMBERED_KEYS,
+    STORE_VERSION,
+    UPLINK_REPEAT_WINDOW,
     RecentKeys,
 )
 from iot_emulator import kpn_lora, tmobile
@@ -40,6 +45,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
     import aiohttp
+    from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
 
     from iot_emulator.server import EmulatorServer
@@ -73,11 +79,18 @@ async def send(
     method: str,
     url: str,
     data: bytes | AsyncIterator[bytes],
-    content_type: str = "application/json",
+    content_type: str | None = "application/json",
 ) -> int:
-    """Send a raw push; return the status Home Assistant answered."""
+    """Send a raw push; return the status Home Assistant answered.
+
+    With ``content_type`` None the push has no Content-Type header at all.
+    """
     async with session.request(
-        method, url, data=data, headers={"Content-Type": content_type}
+        method,
+        url,
+        data=data,
+        headers={} if content_type is None else {"Content-Type": content_type},
+        skip_auto_headers=["Content-Type"],
     ) as answer:
         return answer.status
 
@@ -324,6 +337,49 @@ async def test_delivery_report_without_sim_ignored(
     assert not events
 
 
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/octet-stream",
+        "application/json; charset=utf-8",
+    ],
+    ids=["none", "empty", "text_plain", "form", "octet_stream", "json_charset"],
+)
+async def test_json_taken_whatever_its_content_type(
+    hass: HomeAssistant,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+    content_type: str | None,
+) -> None:
+    """The body decides, not its label: the guide shows none for delivery reports.
+
+    A refused push would be retried for 24 hours, and never taken.
+    """
+    events = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    reports = async_capture_events(hass, EVENT_SMS_DELIVERY)
+    report = load_example("tmobile_easy_connect", "delivery_report")
+    report["endpoint"]["name"] = ICCID
+
+    statuses = [
+        await send(
+            http_session,
+            method,
+            webhook_url,
+            json.dumps(body).encode(),
+            content_type,
+        )
+        for method, body in (("POST", sms_mo()), ("PATCH", report))
+    ]
+
+    assert statuses == [200, 200]
+    assert (len(events), len(reports)) == (1, 1)
+
+
 # Refused pushes
 
 
@@ -342,8 +398,8 @@ async def chunks(size: int) -> AsyncIterator[bytes]:
         ("POST", b'["an", "array"]', "application/json", 400),
         ("POST", json.dumps(sms_mo(payload=7)).encode(), "application/json", 400),
         ("PATCH", b'{"id": "6206"}', "application/json", 400),
-        ("POST", json.dumps(sms_mo()).encode(), "text/plain", 415),
-        ("POST", json.dumps(sms_mo()).encode(), "", 415),
+        ("POST", b"id=1&payload=hi", "application/x-www-form-urlencoded", 400),
+        ("POST", b"", None, 400),
         ("POST", b" " * (MAX_BODY_BYTES + 1), "application/json", 413),
         ("POST", chunks(MAX_BODY_BYTES + 4096), "application/json", 413),
         ("PUT", json.dumps(sms_mo()).encode(), "application/json", 405),
@@ -354,8 +410,8 @@ async def chunks(size: int) -> AsyncIterator[bytes]:
         "not_object",
         "wrong_shape",
         "report_without_status",
-        "text_plain",
-        "no_content_type",
+        "form",
+        "empty",
         "too_large",
         "too_large_chunked",
         "put",
@@ -367,7 +423,7 @@ async def test_bad_push_refused(  # noqa: PLR0917 - fixtures and parameters
     webhook_url: str,
     method: str,
     data: bytes | AsyncIterator[bytes],
-    content_type: str,
+    content_type: str | None,
     status: int,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -535,6 +591,52 @@ async def test_uplink_replayed_fires_once(
 
     assert statuses == [200, 200]
     assert len(events) == 1
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
+@pytest.mark.parametrize(
+    ("changes", "later", "fired"),
+    [
+        ({}, timedelta(minutes=1), 1),
+        ({}, UPLINK_REPEAT_WINDOW - timedelta(seconds=1), 1),
+        ({"payload_hex": "01"}, timedelta(minutes=1), 2),
+        ({"fport": 2}, timedelta(minutes=1), 2),
+        ({"fcnt_up": 501}, timedelta(minutes=1), 2),
+        ({}, UPLINK_REPEAT_WINDOW + timedelta(seconds=1), 2),
+    ],
+    ids=[
+        "repeat",
+        "repeat_late",
+        "other_payload",
+        "other_port",
+        "next_frame",
+        "after_window",
+    ],
+)
+async def test_uplink_repeat_known_by_its_frame(  # noqa: PLR0917 - fixtures and parameters
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+    changes: dict[str, Any],
+    later: timedelta,
+    fired: int,
+) -> None:
+    """ThingPark may push a frame again, signed anew later: it fires once.
+
+    Another payload or port under the same counter is another frame; so is the
+    same frame after the window, as a device that rejoined counts from 0 again.
+    """
+    events = async_capture_events(hass, EVENT_LORA_UPLINK)
+
+    first = await push_uplink(http_session, webhook_url, time=dt_util.utcnow())
+    freezer.tick(later)
+    again = await push_uplink(
+        http_session, webhook_url, time=dt_util.utcnow(), **changes
+    )
+
+    assert (first, again) == (200, 200)
+    assert len(events) == fired
 
 
 @pytest.mark.parametrize("provider", [Provider.KPN_LORA])
@@ -724,7 +826,7 @@ async def test_uplink_fields_of_any_shape(
 
 def test_recent_keys_forget_the_oldest() -> None:
     """Only the newest keys are remembered; seeing a key again renews it."""
-    keys = RecentKeys(size=2)
+    keys: RecentKeys[str] = RecentKeys(size=2)
     keys.add("a")
     keys.add("b")
     keys.add("a")
@@ -796,3 +898,327 @@ async def test_uplink_time(
 
     assert (without_time, naive) == (401, 200)
     assert len(events) == 1
+
+
+# Restarts: what was received is stored per entry
+
+
+def store_key(entry: MockConfigEntry) -> str:
+    """The key of the entry's store of pushes."""
+    return f"{DOMAIN}.{entry.entry_id}.pushes"
+
+
+def stored(hass_storage: dict[str, Any], entry: MockConfigEntry) -> dict[str, Any]:
+    """What the entry's store holds."""
+    data: dict[str, Any] = hass_storage[store_key(entry)]["data"]
+    return data
+
+
+async def restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Unload the entry and set it up again, as a restart of Home Assistant does."""
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def sms_part(number: int, total: int = 2, identifier: str = "7001") -> dict[str, Any]:
+    """Part ``number`` of a multi-part SMS; its id counts on from ``identifier``."""
+    return sms_mo(
+        id=str(int(identifier) + number - 1),
+        payload=f"part {number} ",
+        multi_part_info={"partno": number, "total": total, "identifier": identifier},
+    )
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+@pytest.mark.parametrize("stop", ["unload", "final_write"])
+async def test_multi_part_sms_across_a_restart(  # noqa: PLR0917 - fixtures and parameters
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+    stop: str,
+) -> None:
+    """Part 1 before a restart, part 2 after it: one event with the whole text.
+
+    Stopping Home Assistant writes the waiting part at its final write, before
+    the save delay; unloading the entry writes it at once.
+    """
+    events = async_capture_events(hass, EVENT_SMS_RECEIVED)
+
+    first = await send(
+        http_session, "POST", webhook_url, json.dumps(sms_part(1)).encode()
+    )
+    assert store_key(init_integration) not in hass_storage
+    if stop == "final_write":
+        hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+        await hass.async_block_till_done()
+        assert stored(hass_storage, init_integration)["pending"]
+    await restart(hass, init_integration)
+    second = await send(
+        http_session, "POST", webhook_url, json.dumps(sms_part(2)).encode()
+    )
+
+    assert (first, second) == (200, 200)
+    (event,) = events
+    assert event.data["text"] == "part 1 part 2 "
+    assert event.data["message_ids"] == ["7001", "7002"]
+    # The addresses are the completing part's, not stored with the waiting one.
+    assert event.data["source_address"] == sms_part(2)["source_address"]
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+async def test_sms_retried_across_a_restart_fires_once(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+) -> None:
+    """An SMS and a delivery report, a restart, then the gateway's retries: no more."""
+    events = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    reports = async_capture_events(hass, EVENT_SMS_DELIVERY)
+
+    async def push_both() -> list[int]:
+        (sms,) = await tmobile.push_sms_mo(
+            http_session, webhook_url, iccid=ICCID, text="Door open", sms_id=6202
+        )
+        report = await tmobile.push_delivery_report(
+            http_session, webhook_url, sms_id=42, iccid=ICCID
+        )
+        return [sms.status, report.status]
+
+    before = await push_both()
+    await restart(hass, init_integration)
+    after = await push_both()
+
+    assert before == after == [200, 200]
+    assert (len(events), len(reports)) == (1, 1)
+    assert tmobile.DEFAULT_PASSWORD not in json.dumps(
+        hass_storage[store_key(init_integration)]
+    )
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
+async def test_uplink_repeated_across_a_restart_fires_once(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+) -> None:
+    """A frame, a restart, then ThingPark's repeat of it, signed anew: one event."""
+    events = async_capture_events(hass, EVENT_LORA_UPLINK)
+
+    first = await push_uplink(http_session, webhook_url)
+    await restart(hass, init_integration)
+    again = await push_uplink(
+        http_session, webhook_url, time=datetime.now(UTC) + timedelta(seconds=30)
+    )
+
+    assert (first, again) == (200, 200)
+    assert len(events) == 1
+    assert AS_KEY not in json.dumps(hass_storage[store_key(init_integration)])
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+async def test_pushes_forgotten_after_a_day(  # noqa: PLR0917 - fixtures
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+) -> None:
+    """T-Mobile retries for a day: what is older is not loaded, nor stored again."""
+    events = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    entry_id = init_integration.entry_id
+
+    async def push_sms() -> None:
+        (result,) = await tmobile.push_sms_mo(
+            http_session, webhook_url, iccid=ICCID, text="Door open", sms_id=6202
+        )
+        assert result.status == 200
+
+    async def push_part(number: int) -> None:
+        body = json.dumps(sms_part(number)).encode()
+        assert await send(http_session, "POST", webhook_url, body) == 200
+
+    await push_sms()
+    await push_part(1)
+    await hass.config_entries.async_unload(entry_id)
+    freezer.tick(PUSH_MEMORY + timedelta(minutes=1))
+    await hass.config_entries.async_setup(entry_id)
+    await hass.async_block_till_done()
+    await push_sms()
+    await push_part(2)
+    await hass.config_entries.async_unload(entry_id)
+
+    # The SMS fired again; the message lost its first part and waits anew.
+    assert [event.data["message_ids"] for event in events] == [["6202"], ["6202"]]
+    assert stored(hass_storage, init_integration) == {
+        "seen": [{"key": "6202", "at": dt_util.utcnow().isoformat()}],
+        "pending": [
+            {
+                "at": dt_util.utcnow().isoformat(),
+                "parts": [
+                    {
+                        "id": "7002",
+                        "iccid": ICCID,
+                        "text": "part 2 ",
+                        "submitted_at": "2018-08-17T16:31:51+00:00",
+                        "multipart": {"part": 2, "total": 2, "identifier": "7001"},
+                    }
+                ],
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+async def test_stored_pushes_read_with_care(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+) -> None:
+    """Of a stored state, what expired or cannot be read is left out; the rest counts."""
+    events = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    reports = async_capture_events(hass, EVENT_SMS_DELIVERY)
+    now = dt_util.utcnow()
+    fresh = (now - PUSH_MEMORY + timedelta(hours=1)).isoformat()
+    old = (now - PUSH_MEMORY - timedelta(hours=1)).isoformat()
+
+    def waiting(identifier: str, at: str) -> dict[str, Any]:
+        return {
+            "at": at,
+            "parts": [
+                {
+                    "id": identifier,
+                    "iccid": ICCID,
+                    "text": f"{identifier} part 1 ",
+                    "submitted_at": None,
+                    "multipart": {"part": 1, "total": 2, "identifier": identifier},
+                }
+            ],
+        }
+
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    hass_storage[store_key(init_integration)] = {
+        "version": STORE_VERSION,
+        "key": store_key(init_integration),
+        "data": {
+            "seen": [
+                {"key": "1", "at": old},
+                {"key": "2", "at": fresh},
+                {"key": ["report", "42", "DELIVERED"], "at": fresh},
+                {"key": {"not": "a key"}, "at": fresh},
+                {"key": "3", "at": "yesterday"},
+                {"key": "4", "at": "2026-11-16T12:00:00"},
+                "not a push",
+            ],
+            "pending": [
+                waiting("8001", old),
+                waiting("9001", fresh),
+                {"at": fresh, "parts": [{"id": "5"}]},
+                {"at": fresh},
+            ],
+        },
+    }
+    await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    for sms_id in ("1", "2", "3", "4"):
+        body = json.dumps(sms_mo(id=sms_id)).encode()
+        assert await send(http_session, "POST", webhook_url, body) == 200
+    report = await tmobile.push_delivery_report(
+        http_session, webhook_url, sms_id=42, iccid=ICCID
+    )
+    for identifier in ("8001", "9001"):
+        body = json.dumps(sms_part(2, identifier=identifier)).encode()
+        assert await send(http_session, "POST", webhook_url, body) == 200
+
+    assert report.status == 200
+    assert not reports
+    assert [event.data["message_ids"] for event in events] == [
+        ["1"],
+        ["3"],
+        ["4"],
+        ["9001", "9002"],
+    ]
+    assert events[-1].data["text"] == "9001 part 1 part 2 "
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+async def test_stored_pushes_bounded(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """The store keeps what memory keeps: the newest ids and waiting messages."""
+    for number in range(REMEMBERED_KEYS + 1):
+        body = sms_mo(id=f"single-{number}")
+        assert await handle(hass, init_integration, body) == 200
+    for number in range(PENDING_MESSAGES + 1):
+        body = sms_part(1, identifier=str(10_000 + number))
+        assert await handle(hass, init_integration, body) == 200
+    await hass.config_entries.async_unload(init_integration.entry_id)
+
+    data = stored(hass_storage, init_integration)
+    assert [item["key"] for item in data["seen"]] == [
+        f"single-{number}" for number in range(1, REMEMBERED_KEYS + 1)
+    ]
+    assert [message["parts"][0]["id"] for message in data["pending"]] == [
+        str(10_000 + number) for number in range(1, PENDING_MESSAGES + 1)
+    ]
+
+    # A store beyond the bounds (written by hand) is cut as it is read.
+    data["seen"] = [
+        {"key": f"extra-{number}", "at": item["at"]}
+        for number, item in enumerate(data["seen"])
+    ] + data["seen"]
+    data["pending"] = [
+        {
+            "at": message["at"],
+            "parts": [
+                part
+                | {"multipart": part["multipart"] | {"identifier": f"extra-{number}"}}
+                for part in message["parts"]
+            ],
+        }
+        for number, message in enumerate(data["pending"])
+    ] + data["pending"]
+    await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert await handle(hass, init_integration, sms_mo(id="newest")) == 200
+    await hass.config_entries.async_unload(init_integration.entry_id)
+
+    data = stored(hass_storage, init_integration)
+    assert len(data["seen"]) == REMEMBERED_KEYS
+    assert data["seen"][-1]["key"] == "newest"
+    assert not [item for item in data["seen"] if item["key"].startswith("extra")]
+    assert len(data["pending"]) == PENDING_MESSAGES
+    assert not [
+        message
+        for message in data["pending"]
+        if message["parts"][0]["multipart"]["identifier"].startswith("extra")
+    ]
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+async def test_remove_deletes_stored_pushes(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+) -> None:
+    """Removing the entry removes what it remembered of its pushes."""
+    await tmobile.push_sms_mo(http_session, webhook_url, iccid=ICCID, text="Bye")
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    assert store_key(init_integration) in hass_storage
+
+    await hass.config_entries.async_remove(init_integration.entry_id)
+
+    assert store_key(init_integration) not in hass_storage

@@ -127,10 +127,17 @@ async def push(
     content_type: str | None = "application/json",
     headers: dict[str, str] | None = None,
 ) -> int:
-    """Send one push; return the status Home Assistant answered."""
+    """Send one push; return the status Home Assistant answered.
+
+    With ``content_type`` None the push has no Content-Type header at all.
+    """
     sent = {"Content-Type": content_type} if content_type else {}
     response: ClientResponse = await client.request(
-        method, path, data=body, headers=sent | (headers or {})
+        method,
+        path,
+        data=body,
+        headers=sent | (headers or {}),
+        skip_auto_headers=["Content-Type"],
     )
     async with response:
         return response.status
@@ -292,14 +299,15 @@ async def test_only_the_providers_methods(
 
 @pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT, Provider.KPN_LORA])
 @pytest.mark.parametrize(
-    ("content_type", "body", "status"),
+    ("content_type", "body"),
     [
-        ("text/plain", b"{}", 415),
-        ("application/x-www-form-urlencoded", b"a=1", 415),
-        (None, b"{}", 415),
-        ("application/json; charset=utf-8", b'{"broken": ', 400),
-        ("application/json", b"\xff\xfe", 400),
-        ("application/json", b"[" * 5000 + b"]" * 5000, 400),
+        ("text/plain", b"hello"),
+        ("application/x-www-form-urlencoded", b"a=1"),
+        (None, b""),
+        (None, b"{'single': 'quotes'}"),
+        ("application/json; charset=utf-8", b'{"broken": '),
+        ("application/json", b"\xff\xfe"),
+        ("application/json", b"[" * 5000 + b"]" * 5000),
     ],
 )
 async def test_json_only(
@@ -307,12 +315,11 @@ async def test_json_only(
     loaded: MockConfigEntry,
     content_type: str | None,
     body: bytes,
-    status: int,
 ) -> None:
-    """A push must be JSON, and well-formed."""
-    assert await push(
-        client, webhook_path(loaded), body, content_type=content_type
-    ) == (status)
+    """A push must be well-formed JSON, whatever its Content-Type says."""
+    path = webhook_path(loaded)
+
+    assert await push(client, path, body, content_type=content_type) == 400
 
 
 @pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT, Provider.KPN_LORA])

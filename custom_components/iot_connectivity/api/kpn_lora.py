@@ -2,7 +2,10 @@
 
 The API sits behind the KPN gateway (OAuth2 client credentials). Each gateway
 project must be *activated* once with the ThingPark GUI credentials before any
-LoRa call works; this client activates lazily before its first LoRa call.
+LoRa call works. A client told that its project is ``activated`` does not
+activate again; one that is not activates before its first LoRa call. Either
+activates again, once, when the API refuses a call with 403 (the project lost
+its activation) and then repeats the call.
 
 Downlinks do not go through the gateway: they are posted to the ThingPark LRC
 (``api.kpn-lora.com``) and signed with the routing profile's AS ID and AS key.
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from http import HTTPStatus
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -66,11 +71,13 @@ if TYPE_CHECKING:
 
     import aiohttp
 
+_LOGGER = logging.getLogger(__name__)
+
 LRC_URL = "https://api.kpn-lora.com"
 BASE_PATH = "/data/lora/thingpark"
 LRC_DOWNLINK_PATH = "/thingpark/lrc/rest/downlink"
 LRC_QUEUED = "Request queued by LRC"
-"""The LRC's whole answer to an accepted downlink."""
+"""What the LRC answers to an accepted downlink, inside an HTML page."""
 PAGE_SIZE = 100
 """Devices per ``GET /devices`` page (fixed by the API)."""
 _DEVICES = list_of("KPN LoRa devices")
@@ -257,9 +264,14 @@ class KpnLoraClient:
         lrc_url: str = LRC_URL,
         as_id: str | None = None,
         as_key: str | None = None,
+        activated: bool = False,
         timeout: aiohttp.ClientTimeout | None = None,
     ) -> None:
-        """Use ``session``; ``url`` is the gateway origin, ``lrc_url`` the LRC's."""
+        """Use ``session``; ``url`` is the gateway origin, ``lrc_url`` the LRC's.
+
+        ``activated`` says that the project was activated before (with these
+        ThingPark credentials), so that it is not activated again.
+        """
         self._http = HttpClient(session, url, timeout=timeout or DEFAULT_TIMEOUT)
         self._auth = KpnGatewayAuth(self._http, client_id, client_secret)
         self._username = thingpark_username
@@ -267,7 +279,8 @@ class KpnLoraClient:
         self._lrc_url = lrc_url.rstrip("/")
         self._as_id = as_id
         self._as_key = as_key
-        self._activated = False
+        self._activated = activated
+        self._activations = 0
         self._activation_lock = asyncio.Lock()
         self._device_pages = ParsedPages(parse_device)
         self._alarm_pages = ParsedPages(parse_alarm)
@@ -275,6 +288,11 @@ class KpnLoraClient:
     def __repr__(self) -> str:
         """Show where it talks to, never credentials."""
         return f"<KpnLoraClient {self._http.base_url} lrc={self._lrc_url}>"
+
+    @property
+    def activated(self) -> bool:
+        """Whether the project is activated, as far as this client knows."""
+        return self._activated
 
     @property
     def api_quota(self) -> ApiQuota | None:
@@ -304,6 +322,7 @@ class KpnLoraClient:
         except AuthenticationError as err:
             raise ActivationError("ThingPark refused the activation") from err
         self._activated = True
+        self._activations += 1
 
     async def _ensure_activated(self) -> None:
         if self._activated:
@@ -319,8 +338,31 @@ class KpnLoraClient:
         endpoint: str,
         params: Mapping[str, str | int] | None = None,
     ) -> Response:
-        """Send a LoRa API request, activating first if this client has not yet."""
+        """Send a LoRa API request, activating first if the project is not yet.
+
+        A 403 means the project is not (or no longer) activated: activate
+        again, once for all the calls that met it, and send the call again.
+        """
         await self._ensure_activated()
+        activations = self._activations
+        try:
+            return await self._send(method, path, endpoint, params)
+        except AuthenticationError as err:
+            if err.status != HTTPStatus.FORBIDDEN:
+                raise
+        async with self._activation_lock:
+            if self._activations == activations:
+                _LOGGER.debug("The LoRa API refused %s: activating again", endpoint)
+                await self.activate()
+        return await self._send(method, path, endpoint, params)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        params: Mapping[str, str | int] | None,
+    ) -> Response:
         return await self._http.request(
             method,
             f"{BASE_PATH}{path}",
@@ -335,8 +377,15 @@ class KpnLoraClient:
         return (await self._call("GET", path, endpoint, params)).json()
 
     async def get_account(self) -> AccountInfo:
-        """Activate and identify the account: one ThingPark user, its devices."""
-        await self._ensure_activated()
+        """Identify the account: one ThingPark user, its devices.
+
+        Proves the credentials: the client id and secret by a token, the
+        ThingPark credentials by activating, unless the project is activated.
+        """
+        if self._activated:
+            await self._auth.token()
+        else:
+            await self._ensure_activated()
         return AccountInfo(account_id=self._username.lower(), name=self._username)
 
     async def list_devices(self) -> list[LoraDevice]:
@@ -426,7 +475,8 @@ class KpnLoraClient:
 
         Raises DownlinkValidationError before sending when the downlink is
         invalid or no AS ID / key is configured, InvalidRequestError when the
-        LRC refuses it, InvalidResponseError unless it answers that it queued it.
+        LRC refuses it, InvalidResponseError unless its answer (a 2xx, the text
+        inside HTML) says that it queued it.
         """
         if not self._as_id or not self._as_key:
             raise DownlinkValidationError(
@@ -459,5 +509,6 @@ class KpnLoraClient:
                 "The LRC refused the downlink's token or time: "
                 "check the AS ID, AS key and clock"
             ) from err
-        if response.text.strip() != LRC_QUEUED:
+        # The LRC wraps its answer in HTML: look for the text, not for equality.
+        if LRC_QUEUED not in response.text:
             raise InvalidResponseError("The LRC did not queue the downlink")
