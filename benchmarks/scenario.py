@@ -38,8 +38,8 @@ from custom_components.iot_connectivity.api.models import Provider
 from custom_components.iot_connectivity.const import (
     CONF_PROVIDER,
     DOMAIN,
-    PROVIDER_NAMES,
 )
+from custom_components.iot_connectivity.providers import PROVIDERS
 from iot_emulator import infobip, kpn_lora, kpn_sim, tmobile
 from iot_emulator.server import EmulatorServer
 from tests.integration.conftest import CREDENTIALS
@@ -127,7 +127,7 @@ def config_entry(provider: Provider, url: str) -> MockConfigEntry:
     """An entry of ``provider``'s demo account on the emulator."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title=f"{PROVIDER_NAMES[provider]} (bench)",
+        title=f"{PROVIDERS[provider].name} (bench)",
         unique_id=f"{provider}_bench",
         data={CONF_PROVIDER: provider.value, **CREDENTIALS[provider](url)},
         entry_id=f"{provider}_bench",

@@ -12,19 +12,11 @@ from homeassistant.exceptions import (
     ConfigEntryNotReady,
 )
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api.base import SimClient
 from .api.errors import ActivationError, AuthenticationError, IoTConnectivityError
-from .api.models import Provider
-from .client import create_client, remembered_state
-from .const import (
-    CONF_ENTITY_GROUPS,
-    CONF_PROVIDER,
-    CONF_WEBHOOK_ID,
-    DOMAIN,
-    ENTITY_GROUPS,
-    PUSH_PROVIDERS,
-)
+from .const import CONF_ENTITY_GROUPS, CONF_WEBHOOK_ID, DOMAIN, ENTITY_GROUPS
 from .coordinator import (
     IoTConnectivityConfigEntry,
     IoTConnectivityData,
@@ -36,6 +28,7 @@ from .coordinator import (
     hub_identifier,
     traffic_groups,
 )
+from .providers import spec_of
 from .repairs import (
     async_create_activation_issue,
     async_delete_issues,
@@ -75,7 +68,10 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: IoTConnectivityConfigEntry
 ) -> bool:
     """Set up one provider account."""
-    client = create_client(hass, entry.data)
+    spec = spec_of(entry)
+    client = spec.create_client(
+        async_get_clientsession(hass), entry.data, sign_in=False
+    )
     try:
         await client.get_account()
     except ActivationError as err:
@@ -95,10 +91,11 @@ async def async_setup_entry(
             translation_placeholders={"error": str(err)},
         ) from err
     # An entry from before activations were remembered activated just now.
-    if not (state := remembered_state(client)).items() <= entry.data.items():
+    if not (state := spec.remembered(client)).items() <= entry.data.items():
         hass.config_entries.async_update_entry(entry, data={**entry.data, **state})
 
     data = IoTConnectivityData(
+        spec=spec,
         client=client,
         entity_groups=frozenset(entry.options.get(CONF_ENTITY_GROUPS, ENTITY_GROUPS)),
     )
@@ -106,7 +103,7 @@ async def async_setup_entry(
         data.sims = sims = SimCoordinator(hass, entry, client)
         # The traffic coordinator reads the SIMs the SIM coordinator listed.
         await sims.async_config_entry_first_refresh()
-        if groups := traffic_groups(client.capabilities, data.entity_groups):
+        if groups := traffic_groups(spec.capabilities, data.entity_groups):
             data.traffic = traffic = TrafficCoordinator(hass, entry, sims, groups)
             await traffic.async_config_entry_first_refresh()
     else:
@@ -122,8 +119,8 @@ async def async_setup_entry(
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **hub_device_info(entry)
     )
-    if Provider(entry.data[CONF_PROVIDER]) in PUSH_PROVIDERS:
-        await async_register_webhook(hass, entry)
+    if spec.push is not None:
+        await async_register_webhook(hass, entry, spec.push)
     await async_setup_repairs(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

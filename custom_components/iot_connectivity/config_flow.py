@@ -13,140 +13,53 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import (
     CONF_API_KEY,
-    CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
     CONF_PASSWORD,
-    CONF_URL,
-    CONF_USERNAME,
     PERCENTAGE,
     UnitOfTime,
 )
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
 )
 import probatio
 
 from .api.errors import ActivationError, AuthenticationError, IoTConnectivityError
-from .api.infobip import INFOBIP_URL
-from .api.kpn_gateway import KPN_GATEWAY_URL
-from .api.kpn_lora import LRC_URL
-from .api.models import AccountInfo, Capability, Provider
-from .api.tmobile import TMOBILE_URL
-from .client import SIM_CLIENTS, create_client, remembered_state
+from .api.models import AccountInfo
 from .const import (
-    CONF_AS_ID,
     CONF_AS_KEY,
     CONF_ENTITY_GROUPS,
-    CONF_LORA_INTERVAL,
-    CONF_LRC_URL,
-    CONF_PLAN_INTERVAL,
     CONF_PROVIDER,
     CONF_QUOTA_WARNING,
-    CONF_SIM_INTERVAL,
-    CONF_USAGE_INTERVAL,
     CONF_WEBHOOK_ID,
     DOMAIN,
-    ENTITY_GROUP_LORA_ALARMS,
-    ENTITY_GROUP_LORA_SIGNAL,
     ENTITY_GROUP_QUOTA,
-    ENTITY_GROUP_SESSION,
-    ENTITY_GROUP_USAGE,
     INTERVAL_BOUNDS,
     LOGGER,
-    PROVIDER_NAMES,
     QUOTA_WARNING_BOUNDS,
 )
-from .webhook import (
-    DIRECT_PUSH_PROVIDERS,
-    async_direct_webhook_url,
-    async_webhook_url,
-)
+from .providers import PROVIDERS, ProviderSpec, spec_of
+from .providers.spec import SECRET
+from .webhook import DIRECT_PUSHES, async_direct_webhook_url, async_webhook_url
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Awaitable, Callable, Mapping
 
     from .coordinator import IoTConnectivityConfigEntry
 
-SECTION_DOWNLINKS: Final = "downlinks"
 NO_DIRECT_URL: Final = "no_direct_url"
 """Suffix of the options step that says PATCH pushes have no address to go to."""
 
-TEXT = TextSelector()
-SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-
 ACCOUNT_SECRETS: Final = (CONF_CLIENT_SECRET, CONF_PASSWORD, CONF_API_KEY)
 """The secrets that prove an account; reauthentication asks for these."""
-
-KPN_GATEWAY_FIELDS: Final = {
-    probatio.Required(CONF_CLIENT_ID): TEXT,
-    probatio.Required(probatio.Secret(CONF_CLIENT_SECRET)): SECRET,
-}
-LOGIN_FIELDS: Final = {
-    probatio.Required(CONF_USERNAME): TEXT,
-    probatio.Required(probatio.Secret(CONF_PASSWORD)): SECRET,
-}
-
-PROVIDER_SCHEMAS: Final = {
-    Provider.KPN_IOT_SIM: probatio.Schema(
-        {
-            **KPN_GATEWAY_FIELDS,
-            probatio.Required(CONF_URL, default=KPN_GATEWAY_URL): URL,
-        }
-    ),
-    Provider.TMOBILE_EASY_CONNECT: probatio.Schema(
-        {**LOGIN_FIELDS, probatio.Required(CONF_URL, default=TMOBILE_URL): URL}
-    ),
-    # Infobip takes Basic credentials or an API key: both are optional here and
-    # _credential_errors asks for exactly one of the two.
-    Provider.INFOBIP_IOT: probatio.Schema(
-        {
-            probatio.Optional(CONF_USERNAME): TEXT,
-            probatio.Optional(probatio.Secret(CONF_PASSWORD)): SECRET,
-            probatio.Optional(probatio.Secret(CONF_API_KEY)): SECRET,
-            probatio.Required(CONF_URL, default=INFOBIP_URL): URL,
-        }
-    ),
-    Provider.KPN_LORA: probatio.Schema(
-        {
-            **KPN_GATEWAY_FIELDS,
-            **LOGIN_FIELDS,
-            probatio.Required(CONF_URL, default=KPN_GATEWAY_URL): URL,
-            # Only downlinks need these, so they stay out of the way.
-            probatio.Required(SECTION_DOWNLINKS): section(
-                probatio.Schema(
-                    {
-                        probatio.Optional(CONF_AS_ID): TEXT,
-                        probatio.Optional(probatio.Secret(CONF_AS_KEY)): SECRET,
-                        probatio.Required(CONF_LRC_URL, default=LRC_URL): URL,
-                    }
-                ),
-                {"collapsed": True},
-            ),
-        }
-    ),
-}
-
-FORM_PLACEHOLDERS: Final = {"example_url": "https://xxxxx.api.infobip.com"}
-"""Addresses shown in the forms' help: translations may not contain URLs."""
-
-SIM_INTERVALS: Final = (CONF_SIM_INTERVAL, CONF_USAGE_INTERVAL)
-LORA_INTERVALS: Final = (CONF_LORA_INTERVAL, CONF_PLAN_INTERVAL)
-SIM_GROUP_CAPABILITIES: Final = {
-    ENTITY_GROUP_USAGE: Capability.USAGE,
-    ENTITY_GROUP_QUOTA: Capability.QUOTA,
-    ENTITY_GROUP_SESSION: Capability.SESSION,
-}
-LORA_GROUPS: Final = (ENTITY_GROUP_LORA_SIGNAL, ENTITY_GROUP_LORA_ALARMS)
+HIDDEN_VALUES: Final = (*ACCOUNT_SECRETS, CONF_AS_KEY)
+"""Entry data never shown again in a form."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,45 +70,30 @@ class SignedIn:
     data: dict[str, Any]
 
 
-def _entry_data(provider: Provider, user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Form input as entry data: the downlink section flattened, blanks left out."""
-    fields = {**user_input, **user_input.get(SECTION_DOWNLINKS, {})}
-    fields.pop(SECTION_DOWNLINKS, None)
+def _sections(spec: ProviderSpec[Any]) -> list[str]:
+    """The names of the collapsed sections of the provider's form."""
+    return [
+        str(key)
+        for key, value in spec.fields.schema.items()
+        if isinstance(value, section)
+    ]
+
+
+def _entry_data(
+    spec: ProviderSpec[Any], user_input: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Form input as entry data: sections flattened, blanks left out."""
+    fields = dict(user_input)
+    for name in _sections(spec):
+        fields |= fields.pop(name, {})
     given = {key: value for key, value in fields.items() if value}
-    return {CONF_PROVIDER: provider, **given}
+    return {CONF_PROVIDER: spec.id, **given}
 
 
-def _form_values(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Entry data as form suggestions: secrets left out, downlink settings nested."""
-    values = {
-        key: value
-        for key, value in data.items()
-        if key not in (*ACCOUNT_SECRETS, CONF_AS_KEY)
-    }
-    return {**values, SECTION_DOWNLINKS: values}
-
-
-def _credential_errors(data: Mapping[str, Any]) -> dict[str, str]:
-    """Point at the Infobip field that breaks "username and password or API key"."""
-    if data[CONF_PROVIDER] != Provider.INFOBIP_IOT:
-        return {}
-    if CONF_API_KEY in data:
-        both = CONF_USERNAME in data or CONF_PASSWORD in data
-        return {CONF_API_KEY: "login_or_api_key"} if both else {}
-    missing = [key for key in (CONF_USERNAME, CONF_PASSWORD) if key not in data]
-    return {missing[0]: "login_or_api_key"} if missing else {}
-
-
-def _options_for(provider: Provider) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Give the polling intervals and the entity groups that apply to ``provider``."""
-    if provider is Provider.KPN_LORA:
-        return LORA_INTERVALS, LORA_GROUPS
-    capabilities = SIM_CLIENTS[provider].capabilities
-    return SIM_INTERVALS, tuple(
-        group
-        for group, capability in SIM_GROUP_CAPABILITIES.items()
-        if capability in capabilities
-    )
+def _form_values(spec: ProviderSpec[Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Entry data as form suggestions: secrets left out, sections nested."""
+    values = {key: value for key, value in data.items() if key not in HIDDEN_VALUES}
+    return values | dict.fromkeys(_sections(spec), values)
 
 
 def _minutes(option: str) -> NumberSelector:
@@ -227,7 +125,11 @@ def _quota_warning() -> NumberSelector:
 
 
 class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Add, reauthenticate and reconfigure a provider account."""
+    """Add, reauthenticate and reconfigure a provider account.
+
+    The menu offers every provider; each provider's form is a step named after
+    its spec (``async_step_<id>``, added below the class for every spec).
+    """
 
     VERSION = 1
 
@@ -245,57 +147,28 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Choose the provider."""
-        return self.async_show_menu(step_id="user", menu_options=list(Provider))
+        return self.async_show_menu(step_id="user", menu_options=list(PROVIDERS))
 
-    async def async_step_kpn_iot_sim(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add a KPN IoT Programmable SIM account."""
-        return await self._async_step_provider(Provider.KPN_IOT_SIM, user_input)
-
-    async def async_step_tmobile_easy_connect(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add a T-Mobile IoT Easy Connect account."""
-        return await self._async_step_provider(
-            Provider.TMOBILE_EASY_CONNECT, user_input
-        )
-
-    async def async_step_infobip_iot(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add an Infobip IoT SIM account."""
-        return await self._async_step_provider(Provider.INFOBIP_IOT, user_input)
-
-    async def async_step_kpn_lora(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add a KPN LoRa account."""
-        return await self._async_step_provider(Provider.KPN_LORA, user_input)
-
-    async def _async_step_provider(
-        self, provider: Provider, user_input: dict[str, Any] | None
+    async def async_step_provider(
+        self, spec: ProviderSpec[Any], user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Ask for the provider's credentials and create the entry once they work."""
         errors: dict[str, str] = {}
         if user_input is not None:
             signed_in, errors = await self._async_check_account(
-                _entry_data(provider, user_input)
+                spec, _entry_data(spec, user_input)
             )
             if signed_in is not None:
                 self._abort_if_unique_id_configured()
                 account = signed_in.account
                 account_name = account.name or account.account_id
                 return self.async_create_entry(
-                    title=f"{PROVIDER_NAMES[provider]} ({account_name})",
-                    data=signed_in.data,
+                    title=f"{spec.name} ({account_name})", data=signed_in.data
                 )
         return self.async_show_form(
-            step_id=provider,
-            data_schema=self.add_suggested_values_to_schema(
-                PROVIDER_SCHEMAS[provider], user_input
-            ),
-            description_placeholders=FORM_PLACEHOLDERS,
+            step_id=spec.id,
+            data_schema=self.add_suggested_values_to_schema(spec.fields, user_input),
+            description_placeholders=dict(spec.form_placeholders),
             errors=errors,
         )
 
@@ -314,7 +187,7 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             signed_in, errors = await self._async_check_account(
-                {**entry.data, **user_input}
+                spec_of(entry), {**entry.data, **user_input}
             )
             if signed_in is not None:
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
@@ -336,30 +209,30 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the address or the credentials of the same account."""
         entry = self._get_reconfigure_entry()
-        provider = Provider(entry.data[CONF_PROVIDER])
+        spec = spec_of(entry)
         errors: dict[str, str] = {}
         if user_input is not None:
             # The webhook stays: the provider's portal points at it.
-            data = _entry_data(provider, user_input) | {
+            data = _entry_data(spec, user_input) | {
                 key: value
                 for key, value in entry.data.items()
                 if key == CONF_WEBHOOK_ID
             }
-            signed_in, errors = await self._async_check_account(data)
+            signed_in, errors = await self._async_check_account(spec, data)
             if signed_in is not None:
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
                 return self.async_update_reload_and_abort(entry, data=signed_in.data)
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                PROVIDER_SCHEMAS[provider], user_input or _form_values(entry.data)
+                spec.fields, user_input or _form_values(spec, entry.data)
             ),
-            description_placeholders={"provider": PROVIDER_NAMES[provider]},
+            description_placeholders={"provider": spec.name},
             errors=errors,
         )
 
     async def _async_check_account(
-        self, data: Mapping[str, Any]
+        self, spec: ProviderSpec[Any], data: Mapping[str, Any]
     ) -> tuple[SignedIn | None, dict[str, str]]:
         """Sign in with ``data``; the account (its unique id set) or form errors.
 
@@ -367,9 +240,11 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
         activated with the ThingPark credentials given), and the entry data
         remembers it.
         """
-        if errors := _credential_errors(data):
+        if errors := spec.check_fields(data):
             return None, errors
-        client = create_client(self.hass, data, sign_in=True)
+        client = spec.create_client(
+            async_get_clientsession(self.hass), data, sign_in=True
+        )
         try:
             account = await client.get_account()
         except ActivationError:
@@ -381,27 +256,47 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
         except IoTConnectivityError:
             return None, {"base": "cannot_connect"}
         except Exception:  # noqa: BLE001 - shown to the user as "unknown", logged
-            LOGGER.exception("Unexpected error signing in to %s", data[CONF_PROVIDER])
+            LOGGER.exception("Unexpected error signing in to %s", spec.name)
             return None, {"base": "unknown"}
         await self.async_set_unique_id(
-            f"{data[CONF_PROVIDER]}_{account.account_id}", raise_on_progress=False
+            f"{spec.id}_{account.account_id}", raise_on_progress=False
         )
-        return SignedIn(account, {**data, **remembered_state(client)}), {}
+        return SignedIn(account, {**data, **spec.remembered(client)}), {}
+
+
+def _provider_step(
+    spec: ProviderSpec[Any],
+) -> Callable[
+    [IoTConnectivityConfigFlow, dict[str, Any] | None], Awaitable[ConfigFlowResult]
+]:
+    """The config-flow step of ``spec``'s form, as the menu calls it."""
+
+    async def step(
+        flow: IoTConnectivityConfigFlow, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        return await flow.async_step_provider(spec, user_input)
+
+    step.__doc__ = f"Add a {spec.name} account."
+    return step
+
+
+for _spec in PROVIDERS.values():
+    setattr(IoTConnectivityConfigFlow, f"async_step_{_spec.id}", _provider_step(_spec))
 
 
 class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
     """Polling interval per kind of data and the entity groups to create.
 
-    For a provider that pushes, the form is the provider's own step and also
-    says which URL to enter at the provider.
+    For a provider that pushes, the form is the step of what it pushes and
+    also says which URL to enter at the provider.
     """
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the options that apply to the entry's provider."""
-        provider = Provider(self.config_entry.data[CONF_PROVIDER])
-        intervals, groups = _options_for(provider)
+        spec = spec_of(self.config_entry)
+        intervals, groups = spec.intervals, spec.entity_groups
         warnings = (CONF_QUOTA_WARNING,) if ENTITY_GROUP_QUOTA in groups else ()
         if user_input is not None:
             # The number selector gives floats; the options are whole numbers.
@@ -435,15 +330,17 @@ class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
             }
         )
         step_id, placeholders = "init", None
-        if (webhook_id := self.config_entry.data.get(CONF_WEBHOOK_ID)) is not None:
-            step_id = provider.value
+        webhook_id = self.config_entry.data.get(CONF_WEBHOOK_ID)
+        if spec.push is not None and webhook_id is not None:
+            step_id = spec.push.value
             placeholders = {
-                "webhook_url": await async_webhook_url(self.hass, webhook_id)
+                "provider": spec.name,
+                "webhook_url": await async_webhook_url(self.hass, webhook_id),
             }
-            if provider in DIRECT_PUSH_PROVIDERS:
+            if spec.push in DIRECT_PUSHES:
                 direct = await async_direct_webhook_url(self.hass, webhook_id)
                 if direct is None:
-                    step_id = f"{provider}_{NO_DIRECT_URL}"
+                    step_id = f"{step_id}_{NO_DIRECT_URL}"
                 else:
                     placeholders["direct_webhook_url"] = direct
         return self.async_show_form(
@@ -454,20 +351,20 @@ class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
             description_placeholders=placeholders,
         )
 
-    async def async_step_tmobile_easy_connect(
+    async def async_step_sms_gateway(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Save the options of a T-Mobile account."""
+        """Save the options of an account whose SMS gateway pushes."""
         return await self.async_step_init(user_input)
 
-    async def async_step_tmobile_easy_connect_no_direct_url(
+    async def async_step_sms_gateway_no_direct_url(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Save the options of a T-Mobile account that delivery reports cannot reach."""
+        """Save the options of an account that delivery reports cannot reach."""
         return await self.async_step_init(user_input)
 
-    async def async_step_kpn_lora(
+    async def async_step_lora_uplinks(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Save the options of a KPN LoRa account."""
+        """Save the options of an account that pushes LoRa uplinks."""
         return await self.async_step_init(user_input)

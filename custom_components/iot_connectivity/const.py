@@ -6,13 +6,11 @@ from datetime import timedelta
 import logging
 from typing import Final
 
-from .api.models import Provider
-
 DOMAIN: Final = "iot_connectivity"
 LOGGER = logging.getLogger(__package__)
 
 CONF_PROVIDER: Final = "provider"
-"""Entry data key: the :class:`Provider` value of the account."""
+"""Entry data key: the id of the account's provider spec."""
 CONF_AS_ID: Final = "as_id"
 CONF_AS_KEY: Final = "as_key"
 CONF_LRC_URL: Final = "lrc_url"
@@ -59,9 +57,6 @@ def interval(minutes: int) -> timedelta:
     return timedelta(minutes=minutes)
 
 
-PUSH_PROVIDERS: Final = frozenset({Provider.TMOBILE_EASY_CONNECT, Provider.KPN_LORA})
-"""Providers that push to the entry's webhook: SMS (T-Mobile) and uplinks (KPN LoRa)."""
-
 EVENT_SMS_RECEIVED: Final = f"{DOMAIN}_sms_received"
 EVENT_SMS_DELIVERY: Final = f"{DOMAIN}_sms_delivery"
 EVENT_LORA_UPLINK: Final = f"{DOMAIN}_lora_uplink"
@@ -71,11 +66,3 @@ EVENT_LORA_ALARM: Final = f"{DOMAIN}_lora_alarm"
 def push_signal(entry_id: str, item_id: str | None, key: str) -> str:
     """The dispatcher signal of one SIM's or device's event entity ``key``."""
     return f"{DOMAIN}_push_{entry_id}_{item_id}_{key}"
-
-
-PROVIDER_NAMES: Final = {
-    Provider.KPN_IOT_SIM: "KPN IoT Programmable SIM",
-    Provider.TMOBILE_EASY_CONNECT: "T-Mobile IoT Easy Connect",
-    Provider.INFOBIP_IOT: "Infobip IoT SIM",
-    Provider.KPN_LORA: "KPN LoRa",
-}

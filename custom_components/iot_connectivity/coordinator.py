@@ -24,7 +24,6 @@ from homeassistant.util import dt as dt_util
 
 from .api.base import SimClient
 from .api.errors import AuthenticationError, IoTConnectivityError, RateLimitedError
-from .api.kpn_sim import SESSION_BATCH_SIZE
 from .api.models import (
     ApiQuota,
     Capability,
@@ -33,7 +32,6 @@ from .api.models import (
     LoraDevice,
     LoraHealth,
     LoraUplink,
-    Provider,
     Sim,
     SimQuota,
     SimSession,
@@ -43,33 +41,25 @@ from .budget import RequestBudget, SpreadSchedule
 from .const import (
     CONF_LORA_INTERVAL,
     CONF_PLAN_INTERVAL,
-    CONF_PROVIDER,
     CONF_SIM_INTERVAL,
     CONF_USAGE_INTERVAL,
     DOMAIN,
     ENTITY_GROUP_LORA_ALARMS,
     ENTITY_GROUP_QUOTA,
     ENTITY_GROUP_SESSION,
-    ENTITY_GROUP_USAGE,
     EVENT_LORA_ALARM,
     INTERVAL_BOUNDS,
     LOGGER,
-    PROVIDER_NAMES,
     interval,
 )
+from .providers import ProviderSpec, spec_of
+from .providers.spec import SIM_GROUP_CAPABILITIES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
     from datetime import datetime
 
     from .api.kpn_lora import KpnLoraClient
-
-MANUFACTURERS = {
-    Provider.KPN_IOT_SIM: "KPN",
-    Provider.TMOBILE_EASY_CONNECT: "T-Mobile",
-    Provider.INFOBIP_IOT: "Infobip",
-    Provider.KPN_LORA: "KPN",
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,8 +112,9 @@ class PlanData:
 
 @dataclass(kw_only=True)
 class IoTConnectivityData:
-    """What a loaded entry holds: the client, what it can do and its coordinators."""
+    """What a loaded entry holds: its provider, client and coordinators."""
 
+    spec: ProviderSpec[Any]
     client: SimClient | KpnLoraClient
     entity_groups: frozenset[str]
     """The entity groups (entry option) the user wants."""
@@ -135,9 +126,7 @@ class IoTConnectivityData:
     @property
     def capabilities(self) -> frozenset[Capability]:
         """What the SIM provider can do; LoRa entities need no capability."""
-        if isinstance(self.client, SimClient):
-            return self.client.capabilities
-        return frozenset()
+        return self.spec.capabilities
 
 
 type IoTConnectivityConfigEntry = ConfigEntry[IoTConnectivityData]
@@ -153,12 +142,12 @@ def hub_device_info(entry: ConfigEntry[Any]) -> DeviceInfo:
 
     Named like the entry, which the config flow names after provider and account.
     """
-    provider = Provider(entry.data[CONF_PROVIDER])
+    spec = spec_of(entry)
     return DeviceInfo(
         identifiers={hub_identifier(entry)},
         name=entry.title,
-        manufacturer=MANUFACTURERS[provider],
-        model=PROVIDER_NAMES[provider],
+        manufacturer=spec.manufacturer,
+        model=spec.name,
         entry_type=dr.DeviceEntryType.SERVICE,
     )
 
@@ -364,7 +353,7 @@ class SimCoordinator(IoTConnectivityCoordinator[SimData, Sim]):
         return DeviceInfo(
             identifiers={(DOMAIN, sim.iccid)},
             name=sim.name or sim.iccid,
-            manufacturer=MANUFACTURERS[sim.provider],
+            manufacturer=spec_of(self.config_entry).manufacturer,
             model=sim.model,
             serial_number=sim.iccid,
             via_device_id=self._hub_device_id(),
@@ -377,48 +366,15 @@ class SimCoordinator(IoTConnectivityCoordinator[SimData, Sim]):
         return SimData(sims=sims, api_quota=self.client.api_quota)
 
 
-TRAFFIC_GROUPS: Mapping[str, frozenset[Capability]] = {
-    ENTITY_GROUP_USAGE: frozenset({Capability.USAGE, Capability.BULK_USAGE}),
-    ENTITY_GROUP_QUOTA: frozenset({Capability.QUOTA}),
-    ENTITY_GROUP_SESSION: frozenset({Capability.SESSION}),
-}
-"""The entity groups read by the traffic coordinator and what each needs."""
-
-
 def traffic_groups(
     capabilities: frozenset[Capability], entity_groups: frozenset[str]
 ) -> frozenset[str]:
     """Return the traffic groups the user wants and the provider can deliver."""
     return frozenset(
         group
-        for group, needs in TRAFFIC_GROUPS.items()
+        for group, needs in SIM_GROUP_CAPABILITIES.items()
         if group in entity_groups and needs & capabilities
     )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReadCost:
-    """What reading one traffic group of ``sims`` SIMs costs in requests."""
-
-    requests: int
-    sims: int = 1
-
-
-SPREAD_READS: Mapping[Provider, Mapping[str, ReadCost]] = {
-    Provider.TMOBILE_EASY_CONNECT: {
-        ENTITY_GROUP_USAGE: ReadCost(requests=1),
-        # The data and the SMS quota are two calls.
-        ENTITY_GROUP_QUOTA: ReadCost(requests=2),
-        ENTITY_GROUP_SESSION: ReadCost(requests=1),
-    },
-    Provider.KPN_IOT_SIM: {
-        ENTITY_GROUP_SESSION: ReadCost(requests=1, sims=SESSION_BATCH_SIZE),
-    },
-}
-"""Traffic reads that cost requests per SIM: read in turns under a budget.
-
-Any other traffic read is a bulk list (Infobip usage), read whole each interval.
-"""
 
 
 class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
@@ -443,7 +399,7 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         self._sims = sims
         self._groups = groups
         self._period = self.poll_interval.total_seconds()
-        costs = SPREAD_READS.get(self.client.provider, {})
+        costs = spec_of(entry).read_costs
         spread = {group: costs[group] for group in groups if group in costs}
         self._spread_groups = frozenset(spread)
         self.budget = RequestBudget()
@@ -499,7 +455,7 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
                     self._async_read(
                         group, turn if group in self._spread_groups else bulk
                     )
-                    for group in TRAFFIC_GROUPS
+                    for group in SIM_GROUP_CAPABILITIES
                 )
             )
         except RateLimitedError as err:

@@ -17,9 +17,7 @@ from homeassistant.const import (
 from homeassistant.helpers import device_registry as dr
 import probatio
 
-from .api.models import Provider
 from .const import (
-    CONF_PROVIDER,
     DOMAIN,
     EVENT_LORA_ALARM,
     EVENT_LORA_UPLINK,
@@ -27,6 +25,7 @@ from .const import (
 )
 from .coordinator import hub_identifier
 from .helpers import entry_of_device
+from .providers import spec_of
 
 if TYPE_CHECKING:
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
@@ -39,11 +38,6 @@ TRIGGER_EVENTS: Final = {
     "lora_alarm": EVENT_LORA_ALARM,
 }
 """The event each trigger type waits for."""
-PROVIDER_TRIGGERS: Final = {
-    Provider.TMOBILE_EASY_CONNECT: ("sms_received",),
-    Provider.KPN_LORA: ("lora_uplink", "lora_alarm"),
-}
-"""The trigger types of the SIMs or devices of each provider that pushes."""
 
 TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
     {probatio.Required(CONF_TYPE): probatio.In(TRIGGER_EVENTS)}
@@ -65,9 +59,7 @@ async def async_get_triggers(
             CONF_DEVICE_ID: device_id,
             CONF_TYPE: trigger_type,
         }
-        for trigger_type in PROVIDER_TRIGGERS.get(
-            Provider(entry.data[CONF_PROVIDER]), ()
-        )
+        for trigger_type in spec_of(entry).device_triggers
     ]
 
 

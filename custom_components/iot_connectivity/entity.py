@@ -9,8 +9,6 @@ from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api.models import Provider
-from .const import CONF_PROVIDER
 from .coordinator import IoTConnectivityConfigEntry, IoTConnectivityCoordinator
 
 if TYPE_CHECKING:
@@ -37,12 +35,6 @@ class IoTConnectivityEntityDescription[ValueT](EntityDescription):
     """The entity group (entry option) the entity belongs to."""
     exists_fn: Callable[[ValueT], bool] = lambda _: True
     """Whether the provider reports this at all, judged from the first data."""
-    disabled_by_default_for: frozenset[Provider] = frozenset()
-    """Providers for which the otherwise enabled entity starts disabled.
-
-    Their items have more useful entities to enable; few enabled entities per item
-    keep large accounts within Home Assistant's limit per config entry.
-    """
     translation_placeholders_fn: Callable[[ValueT], Mapping[str, str]] | None = None
 
 
@@ -68,8 +60,10 @@ class IoTConnectivityEntity[CoordinatorT: AnyCoordinator](
         parts = (coordinator.config_entry.unique_id, item_id, description.key)
         self._attr_unique_id = "_".join(part for part in parts if part is not None)
         self._attr_device_info = coordinator.device_info(item_id)
-        provider = Provider(coordinator.config_entry.data[CONF_PROVIDER])
-        if provider in description.disabled_by_default_for:
+        # Few enabled entities per item keep large accounts within Home
+        # Assistant's limit per config entry: providers name the ones to skip.
+        spec = coordinator.config_entry.runtime_data.spec
+        if description.key in spec.disabled_by_default:
             self._attr_entity_registry_enabled_default = False
         if description.translation_placeholders_fn is not None:
             self._attr_translation_placeholders = dict(

@@ -9,8 +9,7 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
-from .api.models import Provider
-from .const import CONF_PROVIDER, PUSH_PROVIDERS, push_signal
+from .const import push_signal
 from .entity import (
     AnyCoordinator,
     IoTConnectivityEntity,
@@ -63,9 +62,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add an event entity per SIM or device whose provider pushes."""
-    if Provider(entry.data[CONF_PROVIDER]) not in PUSH_PROVIDERS:
-        return
     data = entry.runtime_data
+    if data.spec.push is None:
+        return
     if data.sims is not None:
         async_add_item_entities(
             data.sims, SIM_EVENTS, IoTConnectivityEvent, async_add_entities

@@ -25,6 +25,7 @@ from homeassistant.components.repairs import RepairsFlow
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
@@ -36,12 +37,10 @@ from homeassistant.util.hass_dict import HassKey
 import probatio
 
 from .api.errors import ActivationError, AuthenticationError, IoTConnectivityError
-from .api.models import Capability, Provider, QuotaStatus, SimQuota
-from .client import create_client
+from .api.models import Capability, QuotaStatus, SimQuota
 from .const import (
     CONF_AS_ID,
     CONF_AS_KEY,
-    CONF_PROVIDER,
     CONF_QUOTA_WARNING,
     CONF_WEBHOOK_ID,
     DOMAIN,
@@ -49,9 +48,9 @@ from .const import (
     EVENT_SMS_DELIVERY,
     EVENT_SMS_RECEIVED,
     LOGGER,
-    PUSH_PROVIDERS,
     QUOTA_WARNING_BOUNDS,
 )
+from .providers import PushKind, spec_of
 from .webhook import async_webhook_url
 
 if TYPE_CHECKING:
@@ -72,8 +71,8 @@ ISSUE_QUOTA_LOW_TOP_UP: Final = "quota_low_top_up"
 ISSUE_LORA_ACTIVATION: Final = "lora_activation_failed"
 ISSUE_DOWNLINK_CREDENTIALS: Final = "downlink_credentials_missing"
 WEBHOOK_SILENT_ISSUES: Final = {
-    Provider.TMOBILE_EASY_CONNECT: "webhook_silent_sms",
-    Provider.KPN_LORA: "webhook_silent_uplinks",
+    PushKind.SMS_GATEWAY: "webhook_silent_sms",
+    PushKind.LORA_UPLINKS: "webhook_silent_uplinks",
 }
 """Translation key of the silent webhook issue: what the user must set up."""
 
@@ -164,8 +163,9 @@ async def async_setup_repairs(
         watch = QuotaWatch(hass, entry, traffic)
         watch.async_check()
         entry.async_on_unload(traffic.async_add_listener(watch.async_check))
-    if Provider(entry.data[CONF_PROVIDER]) in PUSH_PROVIDERS:
-        await WebhookWatch(hass, entry, await _async_push_log(hass)).async_start()
+    if data.spec.push is not None:
+        log = await _async_push_log(hass)
+        await WebhookWatch(hass, entry, data.spec.push, log).async_start()
 
 
 # Quotas
@@ -371,13 +371,17 @@ class WebhookWatch:
     """
 
     def __init__(
-        self, hass: HomeAssistant, entry: IoTConnectivityConfigEntry, log: PushLog
+        self,
+        hass: HomeAssistant,
+        entry: IoTConnectivityConfigEntry,
+        push: PushKind,
+        log: PushLog,
     ) -> None:
-        """Watch ``entry``'s webhook."""
+        """Watch ``entry``'s webhook, which receives ``push``."""
         self.hass = hass
         self.entry = entry
         self.log = log
-        self.kind = WEBHOOK_SILENT_ISSUES[Provider(entry.data[CONF_PROVIDER])]
+        self.kind = WEBHOOK_SILENT_ISSUES[push]
         self._traffic_seen: Mapping[str, SimTraffic] = {}
         """Each SIM's traffic at the previous check."""
         self._webhook_url = ""
@@ -539,7 +543,9 @@ class ActivationFlow(_EntryRepairFlow):
         if user_input is not None:
             data = {**self.entry.data, **user_input}
             try:
-                await create_client(self.hass, data).get_account()
+                spec = spec_of(self.entry)
+                session = async_get_clientsession(self.hass)
+                await spec.create_client(session, data, sign_in=True).get_account()
             except ActivationError:
                 errors["base"] = "activation_failed"
             except AuthenticationError:

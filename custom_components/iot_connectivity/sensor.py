@@ -24,7 +24,6 @@ from .api.models import (
     Capability,
     ConnectivityPlan,
     LoraHealthState,
-    Provider,
     QuotaStatus,
     Sim,
     SimQuota,
@@ -228,8 +227,6 @@ TRAFFIC_SENSORS: tuple[SensorDescription[SimTraffic], ...] = (
         group=ENTITY_GROUP_SESSION,
         capability=Capability.SESSION,
         entity_category=EntityCategory.DIAGNOSTIC,
-        # A T-Mobile SIM has usage and quota to show in its few enabled entities.
-        disabled_by_default_for=frozenset({Provider.TMOBILE_EASY_CONNECT}),
         exists_fn=lambda traffic: traffic.session is not None,
         value_fn=_session(lambda session: session.operator),
     ),

@@ -34,7 +34,7 @@ from .api.lrc import (
 from .api.models import Capability, LoraAlarm, SimStatus
 from .api.sms import SmsEncoding, SmsValidationError
 from .api.tmobile import DCS_UCS2
-from .const import CONF_AS_ID, CONF_AS_KEY, DOMAIN, PROVIDER_NAMES
+from .const import CONF_AS_ID, CONF_AS_KEY, DOMAIN
 from .helpers import entry_of_device, provider_errors
 from .repairs import async_create_downlink_issue
 
@@ -182,7 +182,7 @@ def _require(target: Target[SimCoordinator], capability: Capability) -> None:
     if capability not in client.capabilities:
         raise _invalid(
             "action_not_supported",
-            provider=PROVIDER_NAMES[client.provider],
+            provider=target.coordinator.config_entry.runtime_data.spec.name,
             device=target.name,
         )
 
@@ -193,7 +193,7 @@ def _check_sms(
     """Refuse an SMS the SIM cannot receive or the provider would refuse."""
     _require(target, Capability.SMS)
     client = target.coordinator.client
-    provider = PROVIDER_NAMES[client.provider]
+    provider = target.coordinator.config_entry.runtime_data.spec.name
     status = target.coordinator.items[target.item_id].status
     if status not in SMS_STATUSES:
         raise _invalid("sim_not_active", device=target.name, status=status)

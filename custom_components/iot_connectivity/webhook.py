@@ -1,12 +1,12 @@
 """Pushes from the providers, received at one webhook per config entry.
 
-T-Mobile POSTs the SMS its SIMs send (SMS MO) and PATCHes delivery reports of
-the SMS sent to them; ThingPark POSTs the uplinks of KPN LoRa devices, signed
-with the route's AS key. Each push becomes a Home Assistant event and, for the
+The management API's SMS gateway (T-Mobile, 1NCE) POSTs the SMS its SIMs send
+(SMS MO) and PATCHes delivery reports of the SMS sent to them; ThingPark POSTs
+the uplinks of KPN LoRa devices, signed with the route's AS key. Each push becomes a Home Assistant event and, for the
 event entities, a dispatcher signal.
 
-What the senders need from the answer: T-Mobile retries any non-2xx answer for
-24 hours, so a push is answered 2xx only once its event fired, and a repeated
+What the senders need from the answer: the SMS gateway retries any answer but
+200 for 24 hours, so a push is answered 2xx only once its event fired, and a repeated
 id fires nothing. Pushes that can never succeed (malformed, unauthenticated,
 too large) get a 4xx; pushes for SIMs or devices this entry does not know get a
 2xx, so they are not retried, and a warning once.
@@ -46,11 +46,10 @@ from homeassistant.util.json import json_loads
 
 from .api.errors import InvalidResponseError
 from .api.lrc import parse_uplink, verify_uplink_token
-from .api.models import Provider, SmsMultipart, SmsReceived
+from .api.models import SmsMultipart, SmsReceived
 from .api.tmobile import parse_delivery_report, parse_sms_mo
 from .const import (
     CONF_AS_KEY,
-    CONF_PROVIDER,
     CONF_WEBHOOK_ID,
     DOMAIN,
     EVENT_LORA_UPLINK,
@@ -60,6 +59,7 @@ from .const import (
     push_signal,
 )
 from .coordinator import iso_or_none
+from .providers import PushKind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -417,8 +417,11 @@ def _seen_from_json(item: Any) -> tuple[PushKey, datetime]:
     return _key_from_json(item.get("key")), _time_from_json(item.get("at"))
 
 
-class TMobileReceiver(PushReceiver):
-    """SMS MO (POST) and delivery reports (PATCH) of T-Mobile's SMS gateway."""
+class SmsGatewayReceiver(PushReceiver):
+    """SMS MO (POST) and delivery reports (PATCH) of the management API's SMS gateway.
+
+    T-Mobile sends values as strings, 1NCE as numbers: the parsers take both.
+    """
 
     repeat_window = PUSH_MEMORY
 
@@ -629,9 +632,9 @@ class LoraReceiver(PushReceiver):
             raise PushRefusedError(HTTPStatus.UNAUTHORIZED, "Time too far from now")
 
 
-RECEIVERS: Final[Mapping[Provider, type[PushReceiver]]] = {
-    Provider.TMOBILE_EASY_CONNECT: TMobileReceiver,
-    Provider.KPN_LORA: LoraReceiver,
+RECEIVERS: Final[Mapping[PushKind, type[PushReceiver]]] = {
+    PushKind.SMS_GATEWAY: SmsGatewayReceiver,
+    PushKind.LORA_UPLINKS: LoraReceiver,
 }
 
 
@@ -651,9 +654,9 @@ class PatchView(HomeAssistantView):
 
 
 async def async_register_webhook(
-    hass: HomeAssistant, entry: IoTConnectivityConfigEntry
+    hass: HomeAssistant, entry: IoTConnectivityConfigEntry, push: PushKind
 ) -> None:
-    """Receive the entry's pushes at its webhook until the entry unloads.
+    """Receive the entry's ``push`` at its webhook until the entry unloads.
 
     An entry without a webhook gets one, kept for good: the provider's portal
     points at it. What the entry received before is loaded first, so a push
@@ -663,7 +666,7 @@ async def async_register_webhook(
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
         )
-    receiver = RECEIVERS[Provider(entry.data[CONF_PROVIDER])](hass, entry)
+    receiver = RECEIVERS[push](hass, entry)
     await receiver.async_load()
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     webhook.async_register(
@@ -694,8 +697,8 @@ async def async_remove_push_store(
     await _store(hass, entry.entry_id).async_remove()
 
 
-DIRECT_PUSH_PROVIDERS: Final = frozenset({Provider.TMOBILE_EASY_CONNECT})
-"""Providers that also push with PATCH (T-Mobile's delivery reports)."""
+DIRECT_PUSHES: Final = frozenset({PushKind.SMS_GATEWAY})
+"""Pushes that also come by PATCH (delivery reports), which Cloud does not relay."""
 
 
 async def async_webhook_url(hass: HomeAssistant, webhook_id: str) -> str:

@@ -28,8 +28,8 @@ from custom_components.iot_connectivity.const import (
     CONF_PROVIDER,
     CONF_WEBHOOK_ID,
     DOMAIN,
-    PROVIDER_NAMES,
 )
+from custom_components.iot_connectivity.providers import PROVIDERS
 from iot_emulator import infobip, kpn_gateway, kpn_lora, tmobile
 from iot_emulator.examples import load_example
 
@@ -143,7 +143,7 @@ def mock_config_entry(
     """An entry of ``provider``'s demo account on the emulator."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title=f"{PROVIDER_NAMES[provider]} (demo)",
+        title=f"{PROVIDERS[provider].name} (demo)",
         unique_id=f"{provider}_demo",
         data={
             CONF_PROVIDER: provider.value,

@@ -21,15 +21,14 @@ from homeassistant.const import (
 )
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import TextSelector, TextSelectorType
 import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.iot_connectivity.api.kpn_lora import KpnLoraClient
 from custom_components.iot_connectivity.api.models import Provider
-from custom_components.iot_connectivity.client import SIM_CLIENTS
 from custom_components.iot_connectivity.const import (
     CONF_ACTIVATED,
     CONF_AS_ID,
@@ -47,6 +46,7 @@ from custom_components.iot_connectivity.const import (
     INTERVAL_BOUNDS,
     QUOTA_WARNING_BOUNDS,
 )
+from custom_components.iot_connectivity.providers import PROVIDERS
 from iot_emulator import infobip, kpn_gateway, kpn_lora, tmobile
 from iot_emulator.core import Fault, FaultKind
 
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
     from iot_emulator.server import EmulatorServer
 
 DOWNLINKS = "downlinks"
-CLIENT_CLASSES = {**SIM_CLIENTS, Provider.KPN_LORA: KpnLoraClient}
 CLOSED_PORT_URL = "http://127.0.0.1:9"
 """Nothing listens on the discard port: the connection is refused at once."""
 
@@ -439,17 +438,21 @@ async def test_unexpected_error_then_recover(
 ) -> None:
     """An error outside the library shows unknown and is logged."""
     flow_id = await start_provider_step(hass, provider)
+    spec = PROVIDERS[provider]
+    client = spec.create_client(
+        async_get_clientsession(hass),
+        entry_data(provider, form_input(emulator, provider)),
+        sign_in=True,
+    )
 
-    with patch.object(
-        CLIENT_CLASSES[provider], "get_account", side_effect=RuntimeError("boom")
-    ):
+    with patch.object(type(client), "get_account", side_effect=RuntimeError("boom")):
         result = await hass.config_entries.flow.async_configure(
             flow_id, form_input(emulator, provider)
         )
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "unknown"}
-    assert f"Unexpected error signing in to {provider}" in caplog.text
+    assert f"Unexpected error signing in to {spec.name}" in caplog.text
 
     await assert_creates_entry(
         hass, emulator, provider, flow_id, form_input(emulator, provider)
@@ -856,11 +859,12 @@ async def test_options_show_webhook_url(  # noqa: PLR0917 - fixtures and paramet
         result = await hass.config_entries.options.async_init(entry.entry_id)
 
     assert result["type"] is FlowResultType.FORM
-    placeholders = {"webhook_url": shown}
-    step_id = str(provider)
+    placeholders = {"provider": PROVIDERS[provider].name, "webhook_url": shown}
+    step_id = "lora_uplinks"
     if provider is Provider.TMOBILE_EASY_CONNECT:
+        step_id = "sms_gateway"
         if direct is None:
-            step_id = "tmobile_easy_connect_no_direct_url"
+            step_id = "sms_gateway_no_direct_url"
         else:
             placeholders["direct_webhook_url"] = direct
     assert result["step_id"] == step_id

@@ -19,8 +19,8 @@ from custom_components.iot_connectivity.api.models import Provider
 from custom_components.iot_connectivity.const import (
     CONF_PROVIDER,
     DOMAIN,
-    PROVIDER_NAMES,
 )
+from custom_components.iot_connectivity.providers import PROVIDERS
 from iot_emulator.server import EmulatorServer
 from tests.integration.conftest import CREDENTIALS
 
@@ -82,7 +82,7 @@ def mock_config_entry(emulator: EmulatorServer, provider: Provider) -> MockConfi
     """An entry of ``provider``'s demo account on the emulator."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title=f"{PROVIDER_NAMES[provider]} (demo)",
+        title=f"{PROVIDERS[provider].name} (demo)",
         unique_id=f"{provider}_demo",
         data={
             CONF_PROVIDER: provider.value,
