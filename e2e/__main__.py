@@ -2,14 +2,18 @@
 
 Each step is what a newcomer does in the first minutes; each leaves a
 screenshot in ``artifacts/e2e/``. The emulator's control API confirms that
-what the browser did reached the provider.
+what the browser did reached the provider. Then the demo is stopped with
+Ctrl-C, and two more demos are stopped in other states (``stopping.py``):
+every stop must leave no process behind, and so must the whole run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+import functools
 import re
+import signal
 import sys
 import time
 import traceback
@@ -28,7 +32,9 @@ from playwright.sync_api import (
 
 from iot_emulator import infobip, tmobile
 
-from .demo import ROOT, Demo, running_demo
+from .demo import ROOT, Demo, DemoProcess, exit_on_sigterm, leftovers, say
+from .processes import Process
+from .stopping import STOP_CHECKS, stop_report
 
 CHROMIUM: Final = "/usr/bin/chromium"
 CHROMIUM_ARGS: Final = (
@@ -57,11 +63,6 @@ ACCOUNT_NAMES: Final = (
 SIM_NAME: Final = "Weather station Utrecht"
 SIM_ICCID: Final = "8988280666000001234"
 SMS_TEXT: Final = "STATUS? (sent by the end-to-end test)"
-
-
-def say(text: str) -> None:
-    """Report progress at once (CI shows the output as it comes)."""
-    print(text, flush=True)  # noqa: T201
 
 
 @dataclass
@@ -277,6 +278,10 @@ class StepsFailedError(Exception):
     """A step failed; the demo's config folder is kept for a look."""
 
 
+CHECKS: Final = len(STEPS) + 1 + len(STOP_CHECKS) + 1
+"""Browser steps, Ctrl-C of their demo, the other stops, nothing left at the end."""
+
+
 def run_steps(browser: Browser, demo: Demo) -> Run:
     """Run every step in order; stop at the first failure."""
     page = browser.new_page(viewport=VIEWPORT)
@@ -288,25 +293,42 @@ def run_steps(browser: Browser, demo: Demo) -> Run:
         except Exception:  # noqa: BLE001 - reported, then the run stops
             say(f"FAIL {number}. {title}\n{traceback.format_exc()}")
             run.shot(f"failed-step-{number}")
-            say(f"{number - 1} passed, 1 failed, {len(STEPS) - number} skipped")
+            say(f"{number - 1} passed, 1 failed, {CHECKS - number} skipped")
             raise StepsFailedError from None
         say(f"ok   {number}. {title} ({time.monotonic() - started:.1f} s)")
     return run
 
 
-def main() -> int:
-    """Start the demo, run the steps in Chromium, report timings and screenshots."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SCREENSHOTS.glob("*.png"):
-        old.unlink()
-    expect.set_options(timeout=UI_TIMEOUT)
-    started = time.monotonic()
+def check(number: int, title: str, what: Callable[[], str]) -> None:
+    """Run one check and report it; a failure stops the run."""
     try:
-        with (
-            running_demo(SCREENSHOTS / "develop.log") as demo,
-            sync_playwright() as playwright,
-        ):
-            say(f"demo ready after {time.monotonic() - started:.1f} s: {demo.ha_url}")
+        detail = what()
+    except Exception:  # noqa: BLE001 - reported, then the run stops
+        say(f"FAIL {number}. {title}\n{traceback.format_exc()}")
+        say(f"{number - 1} passed, 1 failed, {CHECKS - number} skipped")
+        raise StepsFailedError from None
+    say(f"ok   {number}. {title}: {detail}")
+
+
+def nothing_left() -> str:
+    """No process this run started is still there (all were stopped above)."""
+    if left := leftovers(timeout=10):
+        msg = f"still running (killed now): {describe(left)}"
+        raise AssertionError(msg)
+    return "no process of this run is left"
+
+
+def describe(left: list[Process]) -> str:
+    """One line per process."""
+    return "".join(f"\n  {process}" for process in left)
+
+
+def browser_steps() -> Run:
+    """The demo in the browser, then Ctrl-C: it must stop completely."""
+    with DemoProcess(SCREENSHOTS / "develop.log") as develop:
+        demo = develop.wait_ready()
+        say(f"demo ready after {time.monotonic() - demo.started:.1f} s: {demo.ha_url}")
+        with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=list(CHROMIUM_ARGS)
             )
@@ -314,6 +336,38 @@ def main() -> int:
                 run = run_steps(browser, demo)
             finally:
                 browser.close()
+        check(
+            len(STEPS) + 1,
+            "Ctrl-C while running: all gone",
+            lambda: stop_report(
+                develop.stop(signal.SIGINT, group=True), "SIGINT while running"
+            ),
+        )
+    return run
+
+
+def main() -> int:
+    """Start the demo, run the steps in Chromium, stop it; stop two more demos."""
+    exit_on_sigterm()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    expect.set_options(timeout=UI_TIMEOUT)
+    started = time.monotonic()
+    try:
+        try:
+            run = browser_steps()
+            for number, (title, stop_check) in enumerate(
+                STOP_CHECKS, start=len(STEPS) + 2
+            ):
+                log = SCREENSHOTS / f"develop-stop-{number}.log"
+                check(number, title, functools.partial(stop_check, log))
+        except BaseException:
+            # Also after a failure nothing may stay: reported and killed.
+            if left := leftovers(timeout=10):
+                say(f"left behind (killed now): {describe(left)}")
+            raise
+        check(CHECKS, "nothing left behind", nothing_left)
     except StepsFailedError:
         say(f"screenshots and the demo's output: {SCREENSHOTS}")
         return 1
@@ -323,7 +377,7 @@ def main() -> int:
     say(f"screenshots in {SCREENSHOTS}:")
     for path in run.screenshots:
         say(f"  {path}")
-    say(f"{len(STEPS)} passed, 0 failed")
+    say(f"{CHECKS} passed, 0 failed")
     return 0
 
 

@@ -7,13 +7,23 @@ integration is mounted from ``custom_components/``. Once Home Assistant
 answers, the demo user is onboarded and every provider's demo account on the
 emulator is added through the real config flow, unless it is already there.
 While it runs, simulated time passes faster on the emulator and the emulator
-pushes SMS and uplinks to the entries' webhooks. Ctrl-C stops both.
+pushes SMS and uplinks to the entries' webhooks.
+
+Ctrl-C (SIGINT), SIGTERM or SIGHUP stop both, in whatever state the demo is:
+each is the leader of its own process group and gets SIGTERM, then SIGKILL
+after ``STOP_TIMEOUT`` seconds; on Linux they also get SIGTERM when this
+script dies without stopping them (even by SIGKILL).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+from collections.abc import Callable
+from contextlib import suppress
+import ctypes
 from dataclasses import dataclass
+import functools
 from http import HTTPStatus
 import json
 import os
@@ -22,7 +32,8 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Any, Final
+from types import FrameType
+from typing import IO, Any, Final
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -63,6 +74,17 @@ DEMO_SIM: Final = "8988280666000001234"
 """The T-Mobile example SIM ("Weather station Utrecht"): it sends the SMS."""
 DEMO_UPLINK_EUI: Final = "0059AC0000170311"
 """The KPN LoRa example device ("Test Device via API"): it sends the uplinks."""
+STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOP_TIMEOUT: Final = 15.0
+"""Seconds Home Assistant and the emulator get to stop before they are killed."""
+KILL_TIMEOUT: Final = 5.0
+"""Seconds to wait for killed processes to go."""
+REPEAT_GRACE: Final = 1.0
+"""A second signal this soon is the same request: ``uv run`` forwards Ctrl-C to
+its child, which the terminal has already sent it. A later one kills at once."""
+ONBOARDING_LINE: Final = "Onboarding the demo user and adding the demo accounts"
+"""Printed once Home Assistant answers (the e2e stop test waits for it)."""
+PR_SET_PDEATHSIG: Final = 1
 
 CONFIGURATION_YAML = """\
 # Home Assistant dev instance for IoT Connectivity, created by scripts/develop.
@@ -492,35 +514,167 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def start(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], ...]:
-    """Start the emulator and Home Assistant; their output goes to ``LOG_NAME``.
+class StopRequested(BaseException):
+    """Raised in the main thread by the first SIGINT, SIGTERM or SIGHUP.
 
-    Own sessions: Ctrl-C reaches this script only, which stops each child once.
+    A BaseException, so no ``except Exception`` on the way swallows it.
     """
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    commands = (
-        [
-            "iot_emulator",
-            "--port",
-            str(args.emulator_port),
-            "--sims",
-            str(args.sims),
-            "--lora-devices",
-            str(args.lora_devices),
-        ],
-        ["homeassistant", "--config", str(args.config), "--skip-pip"],
-    )
+
+    def __init__(self, signum: int) -> None:
+        """Remember which signal asked to stop."""
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class Stopper:
+    """What the stop signals do; installed before anything is started.
+
+    The first signal raises :class:`StopRequested` wherever the demo is
+    (starting, onboarding, running), so the ``finally`` of :func:`main` stops
+    the children. Once stopping has begun, signals raise nothing: a repeat
+    within ``REPEAT_GRACE`` is ignored, a later one (Ctrl-C pressed again)
+    makes the stop kill at once.
+    """
+
+    def __init__(self) -> None:
+        """Nothing received yet."""
+        self.stopping = False
+        self.hurry = False
+        self.phase = "starting"
+        self._first = 0.0
+
+    def install(self) -> None:
+        """Handle the stop signals from now on."""
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        now = time.monotonic()
+        if not self.stopping:
+            self.stopping = True
+            self._first = now
+            raise StopRequested(signum)
+        if now - self._first > REPEAT_GRACE:
+            self.hurry = True
+
+
+def say(text: str) -> None:
+    """Print at once; a closed output (the reader is gone) must not stop a stop."""
+    with suppress(OSError, ValueError):
+        print(text, flush=True)
+
+
+_LIBC: Final = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+
+
+def die_with_parent(parent: int) -> None:
+    """In a child before exec: SIGTERM when ``parent`` dies, even by SIGKILL.
+
+    Linux only (prctl); elsewhere a no-op. Run as ``preexec_fn`` from the
+    parent's main thread: the signal follows the thread that forked.
+    """
+    if _LIBC is None:
+        return
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # it died before prctl
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+class Children:
+    """The processes this script starts, each the leader of its own group.
+
+    Own sessions: a Ctrl-C in the terminal reaches this script only, which
+    stops each child once and in order. Signals go to the whole group, so
+    whatever a child started goes too.
+    """
+
+    def __init__(self) -> None:
+        """None started yet."""
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, command: list[str], log: IO[bytes]) -> None:
+        """Start ``python -m command`` with its output in ``log``."""
+        self.processes[name] = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", *command],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=functools.partial(die_with_parent, os.getpid()),  # noqa: PLW1509
+        )
+
+    def exited(self) -> str | None:
+        """The first child that has exited by itself, with its exit code."""
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                return f"{name} exited ({process.returncode})"
+        return None
+
+    def running(self) -> list[str]:
+        """The children whose process group still has a process."""
+        left = []
+        for name, process in self.processes.items():
+            process.poll()  # reaps the leader once it has exited
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError, PermissionError:  # none left that is ours
+                continue
+            left.append(name)
+        return left
+
+    def signal_all(self, signum: int) -> None:
+        """Send ``signum`` to every child's process group."""
+        for process in self.processes.values():
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signum)
+
+    def stop(self, hurry: Callable[[], bool] = lambda: False) -> None:
+        """SIGTERM, then SIGKILL after ``STOP_TIMEOUT`` (or when ``hurry()``)."""
+        if not self.running():
+            return
+        self.signal_all(signal.SIGTERM)
+        if left := self._wait(STOP_TIMEOUT, hurry):
+            say(f"demo: killing {' and '.join(left)} (not stopped in time)")
+            self.signal_all(signal.SIGKILL)
+            if left := self._wait(KILL_TIMEOUT, lambda: False):
+                say(f"demo: {' and '.join(left)} still there after SIGKILL")
+
+    def kill(self) -> None:
+        """The last resort, at exit: SIGKILL whatever is left."""
+        if self.running():
+            self.signal_all(signal.SIGKILL)
+
+    def _wait(self, timeout: float, hurry: Callable[[], bool]) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while (left := self.running()) and time.monotonic() < deadline:
+            if hurry():
+                return left
+            time.sleep(0.05)
+        return left
+
+
+def start(args: argparse.Namespace, children: Children) -> None:
+    """Start the emulator and Home Assistant; their output goes to ``LOG_NAME``."""
     with (args.config / LOG_NAME).open("ab") as log:
-        return tuple(
-            subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", *command],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            for command in commands
+        children.start(
+            "the emulator",
+            [
+                "iot_emulator",
+                "--port",
+                str(args.emulator_port),
+                "--sims",
+                str(args.sims),
+                "--lora-devices",
+                str(args.lora_devices),
+            ],
+            log,
+        )
+        children.start(
+            "Home Assistant",
+            ["homeassistant", "--config", str(args.config), "--skip-pip"],
+            log,
         )
 
 
@@ -535,9 +689,11 @@ def add_demo_accounts(api: HomeAssistantApi, emulator_urls: dict[str, str]) -> s
     return added
 
 
-def main() -> None:
-    """Start both processes, onboard, add the accounts, run the demo until Ctrl-C."""
-    args = parse_args()
+def run(args: argparse.Namespace, children: Children, stopper: Stopper) -> int:
+    """Start both processes, onboard, add the accounts, run the demo until stopped.
+
+    Returns the exit code when a child exits by itself.
+    """
     ha_url = f"http://127.0.0.1:{args.port}"
     if answers(ha_url):
         sys.exit(f"Something already answers on {ha_url}: is the demo running?")
@@ -547,37 +703,30 @@ def main() -> None:
     }
     started = time.monotonic()
     prepare_config(args.config, args.port)
-    emulator, hass = start(args)
-
-    def stop(*_: object) -> None:
-        for process in (hass, emulator):
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in (hass, emulator):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        sys.exit(0)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    start(args, children)
+    emulator = children.processes["the emulator"]
+    hass = children.processes["Home Assistant"]
     log = args.config / LOG_NAME
     print(f"Starting the emulator and Home Assistant (output: {log})", flush=True)
+    stopper.phase = "waiting for the emulator"
     for url in emulator_urls.values():
         wait_for(f"{url}/_emulator/state", emulator, log, timeout=60)
     # The SIMs have used some data today before the first read; LoRa devices
     # keep the document's state, so their alarms come and go while one watches.
     for provider in ("kpn_iot_sim", "tmobile_easy_connect", "infobip_iot"):
         emulator_control(emulator_urls[provider], "tick", {"seconds": SIM_HISTORY})
+    stopper.phase = "waiting for Home Assistant"
     # The frontend's manifest is served once onboarding can start.
     wait_for(f"{ha_url}/manifest.json", hass, log, timeout=300)
+    stopper.phase = "adding the demo accounts"
+    print(ONBOARDING_LINE, flush=True)
     api = HomeAssistantApi(ha_url)
     api.ensure_onboarded()
     api.log_in()
     added = add_demo_accounts(api, emulator_urls)
     wait_for_stored(args.config, added, timeout=15)
     print(what_to_try(ha_url, emulator_urls, args.speed), flush=True)
+    stopper.phase = "running"
     print(
         f"demo ready after {time.monotonic() - started:.1f} s "
         f"({len(added)} accounts added, {len(PROVIDERS) - len(added)} reused)",
@@ -586,11 +735,34 @@ def main() -> None:
     activity = DemoActivity(
         ha_url, emulator_urls, args.config, speed=args.speed, push_every=args.push_every
     )
-    while hass.poll() is None and emulator.poll() is None:
+    while not (exited := children.exited()):
         activity.run_due()
         time.sleep(1)
-    stop()
+    say(f"demo: {exited}; stopping")
+    return 1
+
+
+def main() -> int:
+    """Run the demo; whatever ends it, stop every process it started."""
+    stopper = Stopper()
+    stopper.install()  # before anything is started
+    children = Children()
+    atexit.register(children.kill)
+    stopped_by: StopRequested | None = None
+    try:
+        return run(parse_args(), children, stopper)
+    except StopRequested as stop:
+        stopped_by = stop
+        return 0
+    finally:
+        stopper.stopping = True
+        if children.running():
+            why = f"{stopped_by} while {stopper.phase}" if stopped_by else "exiting"
+            say(f"demo: {why}: stopping {' and '.join(children.running())}")
+            began = time.monotonic()
+            children.stop(lambda: stopper.hurry)
+            say(f"demo: stopped in {time.monotonic() - began:.1f} s")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
