@@ -1,4 +1,4 @@
-"""A stateful emulator of the four provider APIs, for tests and the demo.
+"""A stateful emulator of the provider APIs, for tests and the demo.
 
 It never ships with the integration: it lives outside ``custom_components``.
 """

@@ -1,8 +1,8 @@
 """Run the provider emulator: ``python -m iot_emulator --port 8300``.
 
-The four providers listen on consecutive ports starting at ``--port``:
+The five providers listen on consecutive ports starting at ``--port``:
 KPN IoT SIM, T-Mobile, Infobip, KPN LoRa (the LoRa port also serves the LRC
-downlink route). ``--tick`` lets simulated time pass so usage grows, devices
+downlink route), 1NCE. ``--tick`` lets simulated time pass so usage grows, devices
 report and alarms come and go.
 """
 
@@ -21,7 +21,7 @@ _LOGGER = logging.getLogger("iot_emulator")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m iot_emulator", description=__doc__)
-    parser.add_argument("--port", type=int, default=8300, help="first of four ports")
+    parser.add_argument("--port", type=int, default=8300, help="first of five ports")
     parser.add_argument(
         "--sims", type=int, default=0, help="generated SIMs per provider"
     )

@@ -32,18 +32,6 @@ DEFAULT_USERNAME = "demo-user"
 DEFAULT_PASSWORD = "demo-password"  # noqa: S105 - emulator's own demo credential
 DEFAULT_API_KEY = "demo-infobip-api-key"
 
-ENDPOINTS = (
-    "sims",
-    "sim",
-    "update_name",
-    "set_status",
-    "set_status_v2",
-    "usage",
-    "usage_monthly",
-    "sms",
-    "diagnostic",
-)
-"""Route names, for fault injection (``set_status_v2`` is the ``/iot/2/`` path)."""
 
 DEFAULT_PAGE_LIMIT = 20
 MAX_PAGE_LIMIT = 100

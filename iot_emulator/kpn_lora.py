@@ -28,7 +28,7 @@ import hmac
 import json
 import random
 import re
-from typing import Any, Final
+from typing import Any
 from urllib.parse import quote, unquote
 
 import aiohttp
@@ -49,23 +49,6 @@ DEFAULT_CUSTOMER_ID = "100001135"
 """The subscriber of the document's ``TWA_100001135.*`` routing profile ids."""
 DEFAULT_LRR_ID = "FF0109A4"
 
-ENDPOINTS: Final = (
-    "token",
-    "activate",
-    "connectivity_plans",
-    "list_routing_profiles",
-    "create_routing_profile",
-    "list_devices",
-    "get_device",
-    "create_device",
-    "delete_device",
-    "list_alarms",
-    "ack_alarm",
-    "frame_statistics",
-    "health_statistics",
-    "lrc_downlink",
-)
-"""Route names, for fault injection."""
 
 PAGE_SIZE = 100
 LRC_QUEUED = "Request queued by LRC"

@@ -61,16 +61,6 @@ SEED_TIME = datetime(2025, 6, 1, 12, tzinfo=UTC)
 FIXED_THINGS = ("thing", "thing_provisioned", "thing_suspended")
 """Example records seeded verbatim; ``thing_status`` holds their sessions."""
 
-ENDPOINTS = (
-    "token",
-    "list_things",
-    "session_status",
-    "get_thing",
-    "update_thing",
-    "get_state",
-    "set_state",
-    "send_sms",
-)
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     "PROVISIONED": frozenset({"ACTIVE", "TEST_ACTIVE", "RETIRED"}),

@@ -12,7 +12,7 @@ from .server import EmulatorServer
 
 @pytest.fixture
 async def emulator(socket_enabled: None) -> AsyncIterator[EmulatorServer]:
-    """The four provider emulators, seeded with the documents' examples.
+    """The provider emulators, seeded with the documents' examples.
 
     ``socket_enabled`` (pytest-socket, via Home Assistant's test plugin) allows
     real sockets; connections stay limited to 127.0.0.1.

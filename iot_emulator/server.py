@@ -1,4 +1,4 @@
-"""Run the four provider emulators over real HTTP on 127.0.0.1."""
+"""Run the provider emulators over real HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .core import ProviderEmulator
 from .infobip import InfobipEmulator
 from .kpn_lora import KpnLoraEmulator
 from .kpn_sim import KpnSimEmulator
+from .onence import OneNceEmulator
 from .tmobile import TMobileEmulator
 
 HOST = "127.0.0.1"
@@ -23,10 +24,10 @@ class _Running:
 
 
 class EmulatorServer:
-    """The four provider emulators, each on its own port.
+    """The provider emulators, each on its own port.
 
-    ``kpn_sim``, ``tmobile``, ``infobip`` and ``kpn_lora`` are the stateful
-    emulators; ``url(name)`` is where each listens once started.
+    ``kpn_sim``, ``tmobile``, ``infobip``, ``kpn_lora`` and ``onence`` are the
+    stateful emulators; ``url(name)`` is where each listens once started.
     """
 
     def __init__(
@@ -42,6 +43,7 @@ class EmulatorServer:
         self.tmobile = TMobileEmulator(generated=sims, seed=seed)
         self.infobip = InfobipEmulator(generated=sims, seed=seed)
         self.kpn_lora = KpnLoraEmulator(generated=lora_devices, seed=seed)
+        self.onence = OneNceEmulator(generated=sims, seed=seed)
         if token_lifetime is not None:
             for emulator in self.providers.values():
                 emulator.tokens.lifetime = token_lifetime
@@ -49,12 +51,16 @@ class EmulatorServer:
 
     @property
     def providers(self) -> dict[str, ProviderEmulator]:
-        """The emulators by provider key (the config flow's step ids)."""
+        """The emulators by provider key (the config flow's step ids).
+
+        In port order: ``python -m iot_emulator`` gives each the next port.
+        """
         return {
             "kpn_iot_sim": self.kpn_sim,
             "tmobile_easy_connect": self.tmobile,
             "infobip_iot": self.infobip,
             "kpn_lora": self.kpn_lora,
+            "1nce": self.onence,
         }
 
     def url(self, provider: str) -> str:

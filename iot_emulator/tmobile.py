@@ -1,17 +1,14 @@
-"""T-Mobile NL IoT Easy Connect: the management API and its SMS pushes.
+"""T-Mobile NL IoT Easy Connect: the management API as T-Mobile runs it.
 
 Paths, the token exchange and the SMS payloads follow ``tmobile-iot-easy-connect.txt``.
 The guide has no resource schemas; the SIM, quota, usage, connectivity, event and SMS
 records follow the public OpenAPI file of the API that shares these paths (1NCE's
 management API), as ``shared/providers/README.md`` says. Inferred here, not documented
-for T-Mobile:
+for T-Mobile, besides what :mod:`.management_api` infers for the family:
 
-- a top-up takes no volume: ``POST /v1/sims/{iccid}/topup`` has no body and adds the
-  contract's fixed package (:data:`TOP_UP_VOLUME_MB`), ``POST /v1/sims/topup`` takes a
-  JSON array of ICCIDs; both answer 201 with the order's ``Location``;
+- the token request is a form, refused credentials answer 401, and tokens are UUIDs;
 - quota answers carry the SIM record's ``quota_status`` object as well;
-- ``subscriber_info.state`` is ``ATTACHED`` for enabled SIMs and ``OFFLINE`` for
-  disabled or freshly reset ones; the location names its operator and country;
+- a top-up adds the contract's package of :data:`TOP_UP_VOLUME_MB` and no SMS;
 - SMS status ids other than the guide's ``4`` (DELIVERED) are the emulator's own.
 
 ``examples/tmobile_easy_connect`` holds the guide's payloads verbatim
@@ -23,28 +20,44 @@ latter for its seeded SIM.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-import itertools
-import json
-import math
-import random
-import re
-from typing import Any
+from datetime import date
 import uuid
 
-import aiohttp
-from aiohttp import hdrs, web
+from aiohttp import web
 
-from .core import CONTROL_PREFIX, Handler, ProviderEmulator, json_response
+from .core import json_response
 from .examples import load_example
+from .management_api import (
+    BUFFERED,
+    DELIVERED,
+    DISABLED,
+    ENABLED,
+    MAX_SIM_PAGE_SIZE,
+    TOP_UP_VOLUME_MB,
+    DailyUsage,
+    Flavour,
+    ManagementApiEmulator,
+    SimState,
+    api_time,
+    basic_credentials,
+    refusal,
+)
+
+__all__ = [
+    "DEFAULT_PASSWORD",
+    "DEFAULT_USERNAME",
+    "DISABLED",
+    "ENABLED",
+    "MAX_SIM_PAGE_SIZE",
+    "ORG_ID",
+    "TMOBILE",
+    "TOP_UP_VOLUME_MB",
+    "TMobileEmulator",
+    "push_delivery_report",
+    "push_sms_mo",
+]
 
 EXAMPLES = "tmobile_easy_connect"
-BASE_PATH = "/management-api"
-SIMS_PATH = f"{BASE_PATH}/v1/sims"
-TOKEN_PATH = f"{BASE_PATH}/oauth/token"
 
 DEFAULT_USERNAME = "demo@example.com"
 DEFAULT_PASSWORD = "demo-password"  # noqa: S105 - emulator's own demo credential
@@ -54,394 +67,38 @@ ORG_ID = 4321
 DOCUMENT_ENDPOINT_ID = "8765432"
 """The guide's ``endpoint.id`` of a SIM in its pushes."""
 
-MAX_SIM_PAGE_SIZE = 100
-MAX_SMS_PAGE_SIZE = 100
-MAX_EVENT_PAGE_SIZE = 1000
-DEFAULT_PAGE_SIZE = 10
-
-TOP_UP_VOLUME_MB = 500
-LOW_QUOTA_SHARE = 0.2
-"""Below this share of the total a quota's status is "less than 20 %"."""
-SINGLE_SMS_LENGTH = 160
-CONCATENATED_PART_LENGTH = 153
-
-ENABLED, DISABLED = "Enabled", "Disabled"
-ATTACHED, OFFLINE = "ATTACHED", "OFFLINE"
-BUFFERED, DELIVERED = "BUFFERED", "DELIVERED"
-SMS_STATUS_IDS = {BUFFERED: 2, DELIVERED: 4, "EXPIRED": 5, "FAILED": 6}
-DATA_CODING_SCHEMES = frozenset({0, 4, 8})
-PAYMENT_METHODS = frozenset({"banktransfer", "creditcard", "monthlyinvoice", "boleto"})
-
-ENDPOINTS = (
-    "token",
-    "list_sims",
-    "update_sims",
-    "get_sim",
-    "update_sim",
-    "connectivity_info",
-    "events",
-    "quota_data",
-    "quota_sms",
-    "usage",
-    "reset",
-    "list_sms",
-    "send_sms",
-    "get_sms",
-    "cancel_sms",
-    "top_up",
-    "top_up_bulk",
+TMOBILE = Flavour(
+    organisation_id=ORG_ID,
+    push_organisation_id=4567,
+    push_endpoint_id=int(DOCUMENT_ENDPOINT_ID),
+    numeric_pushes=False,
+    sms_status_ids={BUFFERED: 2, DELIVERED: 4, "EXPIRED": 5, "FAILED": 6},
+    quota_status_in_quota=True,
+    quota_time=api_time,
+    single_part_sms=False,
+    serves_status=False,
+    top_up_sms=0,
+    iccid_prefix="8988280666100",
+    network={
+        "operator": {"id": "2", "name": "T-Mobile NL"},
+        "country": {"name": "Netherlands", "iso-code": "nl"},
+    },
 )
-"""Route names, for fault injection."""
+"""T-Mobile's way: string values in pushes, a concatenating SMS gateway."""
 
-_QUOTA_STATUS_TEXT = (
-    "More than 20% available",
-    "Less than 20% available",
-    "Quota exhausted",
-)
-_DATA_TRAFFIC = {"id": 1, "description": "Data", "unit": "MB"}
-_SMS_TRAFFIC = {"id": 2, "description": "SMS", "unit": "SMS"}
-_HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})+$")
-_PUSH_IDS = itertools.count(10_000)
-
-type SimHandler = Callable[[web.Request, SimState], Awaitable[web.StreamResponse]]
+push_sms_mo = TMOBILE.push_sms_mo
+push_delivery_report = TMOBILE.push_delivery_report
 
 
-_ERRORS: dict[int, type[web.HTTPException]] = {
-    400: web.HTTPBadRequest,
-    401: web.HTTPUnauthorized,
-    404: web.HTTPNotFound,
-    502: web.HTTPBadGateway,
-}
-
-
-def refusal(status: int, message: str) -> web.HTTPException:
-    """Build an error answer with a JSON ``message``, to raise from a handler."""
-    return _ERRORS[status](
-        text=json.dumps({"message": message}), content_type="application/json"
-    )
-
-
-def api_time(moment: datetime) -> str:
-    """Format a record time as the API does: ``2018-10-01T11:59:44.000Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def push_time(moment: datetime) -> str:
-    """Format a push time as the guide does: ``2018-08-17 16:31:51`` (GMT+0)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def split_sms(text: str) -> list[str]:
-    """Split ``text`` into the parts the gateway forwards (one if it fits an SMS)."""
-    if len(text) <= SINGLE_SMS_LENGTH:
-        return [text]
-    step = CONCATENATED_PART_LENGTH
-    return [text[start : start + step] for start in range(0, len(text), step)]
-
-
-@dataclass(frozen=True, slots=True)
-class PushResult:
-    """One pushed request and the status the receiver answered."""
-
-    payload: dict[str, Any]
-    status: int
-
-
-async def push_sms_mo(
-    session: aiohttp.ClientSession,
-    url: str,
-    *,
-    iccid: str,
-    text: str,
-    sms_id: int | None = None,
-    endpoint_id: str = DOCUMENT_ENDPOINT_ID,
-    source_address: str | None = None,
-    dest_address: str = "12345",
-    organisation_id: str = "4567",
-    dcs: str = "0",
-    submitted_at: datetime | None = None,
-) -> list[PushResult]:
-    """POST an SMS MO as the gateway forwards it, one request per part.
-
-    Parts get consecutive ids from ``sms_id``; ``multi_part_info.identifier`` is
-    the first part's id, as in the guide's single-part example.
-    """
-    parts = split_sms(text)
-    first_id = next(_PUSH_IDS) if sms_id is None else sms_id
-    submit_date = push_time(submitted_at or datetime.now(UTC))
-    results = []
-    for number, part in enumerate(parts, start=1):
-        payload: dict[str, Any] = {
-            "multi_part_info": {
-                "partno": number,
-                "total": len(parts),
-                "identifier": str(first_id),
-            },
-            "payload": part,
-            "submit_date": submit_date,
-            "dest_address": dest_address,
-            "organisation": {"id": organisation_id},
-            "pid": "0",
-            "id": str(first_id + number - 1),
-            "endpoint": {"id": endpoint_id, "name": iccid},
-            "dcs": dcs,
-        }
-        if source_address is not None:
-            payload["source_address"] = source_address
-        results.append(await _push(session, "POST", url, payload))
-    return results
-
-
-async def push_delivery_report(
-    session: aiohttp.ClientSession,
-    url: str,
-    *,
-    sms_id: int | str,
-    iccid: str,
-    status: str = DELIVERED,
-    endpoint_id: str = DOCUMENT_ENDPOINT_ID,
-    organisation_id: str = str(ORG_ID),
-    submitted_at: datetime | None = None,
-    final_at: datetime | None = None,
-) -> PushResult:
-    """PATCH the delivery report of an SMS MT as the gateway sends it.
-
-    The guide shows ``Content-Type: application/json`` for the SMS MO but no
-    Content-Type for the delivery report, so none is sent.
-    """
-    now = datetime.now(UTC)
-    payload = {
-        "status": {"status": status, "id": str(SMS_STATUS_IDS.get(status, 0))},
-        "endpoint": {"id": endpoint_id, "name": iccid},
-        "submit_date": push_time(submitted_at or now),
-        "organisation": {"id": organisation_id},
-        "final_date": push_time(final_at or now),
-        "id": str(sms_id),
-    }
-    return await _push(session, "PATCH", url, payload, labelled=False)
-
-
-async def _push(
-    session: aiohttp.ClientSession,
-    method: str,
-    url: str,
-    payload: dict[str, Any],
-    *,
-    labelled: bool = True,
-) -> PushResult:
-    """Send ``payload`` as JSON; unless ``labelled``, with no Content-Type at all."""
-    options: dict[str, Any] = (
-        {"json": payload}
-        if labelled
-        # aiohttp labels any body it sends unless told to skip the header.
-        else {
-            "data": json.dumps(payload).encode(),
-            "skip_auto_headers": [hdrs.CONTENT_TYPE],
-        }
-    )
-    async with session.request(method, url, **options) as response:
-        await response.read()
-        return PushResult(payload, response.status)
-
-
-@dataclass(slots=True)
-class DailyUsage:
-    """What a SIM used on one day."""
-
-    data_rx_mb: float = 0.0
-    data_tx_mb: float = 0.0
-    sms_mo: int = 0
-    sms_mt: int = 0
-
-    def render(self, day: date) -> dict[str, Any]:
-        """Render the API's ``stats[]`` entry; volumes are strings, data in MB."""
-        return {
-            "date": f"{day.isoformat()}T00:00:00.000Z",
-            "data": {
-                "volume": f"{self.data_rx_mb + self.data_tx_mb:.6f}",
-                "volume_rx": f"{self.data_rx_mb:.6f}",
-                "volume_tx": f"{self.data_tx_mb:.6f}",
-                "traffic_type": dict(_DATA_TRAFFIC),
-            },
-            "sms": {
-                "volume": str(self.sms_mo + self.sms_mt),
-                "volume_rx": str(self.sms_mo),
-                "volume_tx": str(self.sms_mt),
-                "traffic_type": dict(_SMS_TRAFFIC),
-            },
-        }
-
-
-@dataclass(slots=True)
-class SimState:
-    """One SIM: its API record and everything served under its path."""
-
-    record: dict[str, Any]
-    endpoint_id: str
-    quota_data: dict[str, Any]
-    quota_sms: dict[str, Any]
-    subscriber_info: dict[str, Any]
-    location: dict[str, Any]
-    """Where the SIM attaches; served while it is attached."""
-    events: list[dict[str, Any]]
-    data_rate_mb_per_hour: float
-    usage: dict[date, DailyUsage] = field(default_factory=dict)
-    sms: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def iccid(self) -> str:
-        """The SIM's ICCID."""
-        return str(self.record["iccid"])
-
-    @property
-    def enabled(self) -> bool:
-        """Whether the SIM may use the network."""
-        return bool(self.record["status"] == ENABLED)
-
-    def today(self) -> DailyUsage:
-        """Today's usage record, created on first use."""
-        return self.usage.setdefault(datetime.now(UTC).date(), DailyUsage())
-
-    def add_event(self, event_type: str, *, alert: bool = False) -> None:
-        """Log a network or management event."""
-        self.events.append(
-            {
-                "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
-                "event_type": event_type,
-                "iccid": self.iccid,
-                "imsi": self.record.get("imsi"),
-                "alert": alert,
-                "event_severity": "Warning" if alert else "Info",
-            }
-        )
-
-    def set_attached(self, *, attached: bool) -> None:
-        """Attach to (with location) or drop off the network."""
-        self.subscriber_info["state"] = ATTACHED if attached else OFFLINE
-        if attached:
-            self.subscriber_info["location"] = self.location
-        else:
-            self.subscriber_info.pop("location", None)
-
-    def refresh_quota_status(self) -> None:
-        """Recompute both quota statuses and mirror them into the SIM record."""
-        for quota, total_key, status_key in (
-            (self.quota_data, "current_quota", "quota_status"),
-            (self.quota_sms, "current_quota_SMS", "quota_status_SMS"),
-        ):
-            quota["quota_status"] = _quota_status(
-                quota["volume"], quota["total_volume"]
-            )
-            self.record[total_key] = quota["total_volume"]
-            self.record[status_key] = dict(quota["quota_status"])
-
-    def use_data(self, megabytes: float) -> None:
-        """Spend data from the quota (never below zero) and count it as usage."""
-        used = min(megabytes, self.quota_data["volume"])
-        if used <= 0:
-            return
-        self.quota_data["volume"] = round(self.quota_data["volume"] - used, 6)
-        today = self.today()
-        today.data_rx_mb += used * 0.6
-        today.data_tx_mb += used * 0.4
-        self.refresh_quota_status()
-
-
-@dataclass(frozen=True, slots=True)
-class TopUpOrder:
-    """A top-up order the API accepted."""
-
-    order_number: int
-    iccids: tuple[str, ...]
-    payment_method: str
-
-
-def _quota_status(volume: float, total: float) -> dict[str, Any]:
-    level = 2 if volume <= 0 else 1 if volume < LOW_QUOTA_SHARE * total else 0
-    return {"id": level, "description": _QUOTA_STATUS_TEXT[level]}
-
-
-def _query_int(
-    request: web.Request, key: str, default: int, maximum: int | None = None
-) -> int:
-    try:
-        value = int(request.query.get(key, default))
-    except ValueError:
-        raise refusal(400, f"{key} must be an integer") from None
-    if value < 1 or (maximum is not None and value > maximum):
-        raise refusal(400, f"{key} must be between 1 and {maximum or 'infinity'}")
-    return value
-
-
-def _query_flag(request: web.Request, key: str, *, default: bool) -> bool:
-    value = request.query.get(key)
-    if value is None:
-        return default
-    if value.lower() not in ("true", "false"):
-        raise refusal(400, f"{key} must be true or false")
-    return value.lower() == "true"
-
-
-def _query_date(request: web.Request, key: str) -> date:
-    try:
-        return date.fromisoformat(request.query[key])
-    except KeyError, ValueError:
-        raise refusal(400, f"{key} must be a date YYYY-MM-DD") from None
-
-
-def _paginate[T](
-    request: web.Request, items: list[T], max_size: int
-) -> tuple[list[T], dict[str, str], int]:
-    """Return the requested page, the paging headers and the page count."""
-    page = _query_int(request, "page", 1)
-    size = _query_int(request, "pageSize", DEFAULT_PAGE_SIZE, max_size)
-    pages = math.ceil(len(items) / size)
-    headers = {
-        "X-Total-Count": str(len(items)),
-        "X-Total-Pages": str(pages),
-        "X-Current-Page": str(page),
-        "X-Count-Per-Page": str(size),
-    }
-    start = (page - 1) * size
-    return items[start : start + size], headers, pages
-
-
-async def _json_body(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except ValueError:
-        raise refusal(400, "The body is not valid JSON") from None
-
-
-def _payment_method(request: web.Request) -> str:
-    method = request.query.get("payment_method", "banktransfer")
-    if method not in PAYMENT_METHODS:
-        raise refusal(400, "Payment method used is not valid.")
-    return method
-
-
-class TMobileEmulator(ProviderEmulator):
-    """The IoT Easy Connect management API with OAuth2 client-credentials tokens.
-
-    ``credentials`` maps portal usernames to passwords (change one to revoke it);
-    ``sims`` holds each SIM's state by ICCID; ``top_ups`` records top-up orders.
-    """
+class TMobileEmulator(ManagementApiEmulator):
+    """The IoT Easy Connect management API, seeded with the guide's SIM."""
 
     name = "tmobile_easy_connect"
     token_lifetime = 3599.0
+    flavour = TMOBILE
+    default_credentials = (DEFAULT_USERNAME, DEFAULT_PASSWORD)
 
-    def __init__(self, *, generated: int = 0, seed: int = 0) -> None:
-        """Seed the examples' representative SIM, then ``generated`` random ones."""
-        super().__init__()
-        self.credentials: dict[str, str] = {DEFAULT_USERNAME: DEFAULT_PASSWORD}
-        self.sims: dict[str, SimState] = {}
-        self.top_ups: list[TopUpOrder] = []
-        self._next_sms_id = 6300
-        self._order_numbers = itertools.count(1234)
-        self._seed_example()
-        self.generate(generated, seed=seed)
-
-    def _seed_example(self) -> None:
+    def _seed(self) -> None:
         connectivity = load_example(EXAMPLES, "connectivity_info")
         subscriber_info = connectivity["subscriber_info"]
         sim = SimState(
@@ -463,195 +120,8 @@ class TMobileEmulator(ProviderEmulator):
             )
         self.sims[sim.iccid] = sim
 
-    def generate(self, count: int, *, seed: int = 0) -> None:
-        """Add ``count`` deterministic SIMs after those already present."""
-        rng = random.Random(seed)
-        offset = len(self.sims)
-        for index in range(offset, offset + count):
-            self._add_generated(index, rng)
-
-    def _add_generated(self, index: int, rng: random.Random) -> None:
-        iccid = f"8988280666100{index:06d}"
-        imsi = f"90140510{index:07d}"
-        status = ENABLED if rng.random() < 0.85 else DISABLED  # noqa: PLR2004
-        activated = datetime(2024, 1, 1, 8, tzinfo=UTC) + timedelta(
-            days=rng.randrange(500), seconds=rng.randrange(86400)
-        )
-        record: dict[str, Any] = {
-            "iccid": iccid,
-            "imsi": imsi,
-            "current_imsi": imsi,
-            "msisdn": f"88228510{index:07d}",
-            "imei": f"35{rng.randrange(10**13):013d}",
-            "imei_lock": rng.random() < 0.2,  # noqa: PLR2004
-            "status": status,
-            "activation_date": activated.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
-            "ip_address": f"10.{rng.randrange(256)}.{index // 250}.{index % 250 + 2}",
-            "label": f"Sensor {index:04d}",
-        }
-        expiry = api_time(activated + timedelta(days=3650))
-        sim = SimState(
-            record=record,
-            endpoint_id=str(9_000_000 + index),
-            quota_data={
-                "volume": round(rng.uniform(0, 500), 6),
-                "total_volume": 500,
-                "expiry_date": expiry,
-                "peak_throughput": 1_000_000,
-                "last_volume_added": 500,
-                "last_status_change_date": api_time(activated),
-                "threshold_percentage": 20,
-            },
-            quota_sms={
-                "volume": rng.randint(0, 250),
-                "total_volume": 250,
-                "expiry_date": expiry,
-                "last_volume_added": 250,
-                "last_status_change_date": api_time(activated),
-                "threshold_percentage": 20,
-            },
-            subscriber_info={"success": True},
-            location={
-                "current_location_retrieved": True,
-                "age_of_location": rng.randint(0, 30),
-                "cell_global_id": {
-                    "cid": rng.randrange(1, 65535),
-                    "lac": rng.randrange(1, 65535),
-                    "mcc": "204",
-                    "mnc": "16",
-                },
-                "operator": {"id": "2", "name": "T-Mobile NL"},
-                "country": {"name": "Netherlands", "iso-code": "nl"},
-            },
-            events=[],
-            data_rate_mb_per_hour=rng.uniform(0.1, 20.0),
-        )
-        sim.add_event("Status of SIM changed from 'Issued' to 'Activated'")
-        sim.set_attached(attached=sim.enabled)
-        sim.refresh_quota_status()
-        if sim.enabled:
-            today = sim.today()
-            today.data_rx_mb = round(rng.uniform(0, 5), 6)
-            today.data_tx_mb = round(rng.uniform(0, 2), 6)
-            today.sms_mo = rng.randint(0, 5)
-        self.sims[iccid] = sim
-
-    def add_routes(self, app: web.Application) -> None:
-        """Serve the guide's SIM requests, the token and the push triggers."""
-        app.router.add_post(TOKEN_PATH, self._token, name="token")
-        account_routes: list[tuple[str, str, Handler, str]] = [
-            ("GET", "", self._list_sims, "list_sims"),
-            ("POST", "", self._update_sims, "update_sims"),
-            ("POST", "/topup", self._top_up_bulk, "top_up_bulk"),
-        ]
-        for method, suffix, handler, name in account_routes:
-            app.router.add_route(
-                method, SIMS_PATH + suffix, self._authenticated(handler), name=name
-            )
-        sim_routes: list[tuple[str, str, SimHandler, str]] = [
-            ("GET", "", self._get_sim, "get_sim"),
-            ("PUT", "", self._update_sim, "update_sim"),
-            ("GET", "/connectivity_info", self._connectivity, "connectivity_info"),
-            ("GET", "/events", self._events, "events"),
-            ("GET", "/quota/data", self._quota_data, "quota_data"),
-            ("GET", "/quota/sms", self._quota_sms, "quota_sms"),
-            ("GET", "/usage", self._usage, "usage"),
-            ("POST", "/reset", self._reset, "reset"),
-            ("GET", "/sms", self._list_sms, "list_sms"),
-            ("POST", "/sms", self._send_sms, "send_sms"),
-            ("GET", "/sms/{id}", self._get_sms, "get_sms"),
-            ("DELETE", "/sms/{id}", self._cancel_sms, "cancel_sms"),
-            ("POST", "/topup", self._top_up, "top_up"),
-        ]
-        for method, suffix, sim_handler, name in sim_routes:
-            path = f"{SIMS_PATH}/{{iccid}}{suffix}"
-            app.router.add_route(method, path, self._for_sim(sim_handler), name=name)
-        app.router.add_post(f"{CONTROL_PREFIX}/push/sms-mo", self._control_push_sms_mo)
-        app.router.add_post(
-            f"{CONTROL_PREFIX}/push/delivery-report", self._control_push_delivery_report
-        )
-
-    def control_state(self) -> Any:
-        """Every SIM with its quotas and SMS, and the top-up orders."""
-        return {
-            "sims": {
-                iccid: {
-                    "sim": sim.record,
-                    "quota_data": sim.quota_data,
-                    "quota_sms": sim.quota_sms,
-                    "subscriber_info": sim.subscriber_info,
-                    "sms": list(sim.sms.values()),
-                }
-                for iccid, sim in self.sims.items()
-            },
-            "top_ups": [
-                {"order_number": o.order_number, "iccids": list(o.iccids)}
-                for o in self.top_ups
-            ],
-        }
-
-    def tick(self, seconds: float) -> None:
-        """Re-attach enabled SIMs after a reset; they use data at their own rate."""
-        for sim in self.sims.values():
-            if not sim.enabled:
-                continue
-            sim.set_attached(attached=True)
-            sim.use_data(sim.data_rate_mb_per_hour * seconds / 3600)
-
-    def deliver_sms(
-        self, sms_id: int, status: str = DELIVERED
-    ) -> tuple[SimState, dict[str, Any]]:
-        """Mark a sent SMS MT final; return its SIM and record (KeyError if none)."""
-        for sim in self.sims.values():
-            record = sim.sms.get(sms_id)
-            if record is not None and record["sms_type"]["description"] == "MT":
-                now = api_time(datetime.now(UTC))
-                record["status"] = {
-                    "id": SMS_STATUS_IDS.get(status, 0),
-                    "description": status,
-                }
-                record["final_date"] = now
-                if status == DELIVERED:
-                    record["delivery_date"] = now
-                return sim, record
-        raise KeyError(sms_id)
-
-    def subject(self, request: web.Request) -> str | None:
-        """Return the username of a valid bearer token (a UUID, as answered)."""
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            return None
-        try:
-            key = uuid.UUID(token.strip()).hex
-        except ValueError:
-            return None
-        return self.tokens.subject(key)
-
-    def _authenticated(self, handler: Handler) -> Handler:
-        async def checked(request: web.Request) -> web.StreamResponse:
-            if self.subject(request) is None:
-                raise refusal(401, "Unauthorized")
-            return await handler(request)
-
-        return checked
-
-    def _for_sim(self, handler: SimHandler) -> Handler:
-        async def with_sim(request: web.Request) -> web.StreamResponse:
-            sim = self.sims.get(request.match_info["iccid"])
-            if sim is None:
-                raise refusal(404, "SIM not found.")
-            return await handler(request, sim)
-
-        return self._authenticated(with_sim)
-
-    def _reserve_sms_ids(self, count: int) -> int:
-        """Reserve ``count`` consecutive SMS ids; return the first."""
-        first = self._next_sms_id
-        self._next_sms_id += count
-        return first
-
     async def _token(self, request: web.Request) -> web.Response:
-        credentials = _basic_credentials(request.headers.get("Authorization", ""))
+        credentials = basic_credentials(request.headers.get("Authorization", ""))
         if credentials is None:
             raise refusal(401, "Full authentication is required")
         form = await request.post()
@@ -673,299 +143,9 @@ class TMobileEmulator(ProviderEmulator):
             }
         )
 
-    async def _list_sims(self, request: web.Request) -> web.Response:
-        records = [sim.record for sim in self.sims.values()]
-        page, headers, _ = _paginate(request, records, MAX_SIM_PAGE_SIZE)
-        return json_response(page, headers=headers)
-
-    async def _get_sim(self, _: web.Request, sim: SimState) -> web.Response:
-        return json_response(sim.record)
-
-    async def _update_sim(self, request: web.Request, sim: SimState) -> web.Response:
-        update = self._sim_update(await _json_body(request))
-        if update["iccid"] != sim.iccid:
-            raise refusal(400, "iccid does not match the path")
-        self._apply_update(sim, update)
-        return web.Response(status=200)
-
-    async def _update_sims(self, request: web.Request) -> web.Response:
-        body = await _json_body(request)
-        if not isinstance(body, list) or not body:
-            raise refusal(400, "The body must be a list of SIM updates")
-        updates = [self._sim_update(item) for item in body]
-        missing = [u["iccid"] for u in updates if u["iccid"] not in self.sims]
-        if missing:
-            raise refusal(404, f"SIM not found: {', '.join(missing)}")
-        for update in updates:
-            self._apply_update(self.sims[update["iccid"]], update)
-        return web.Response(status=201)
-
-    @staticmethod
-    def _sim_update(data: Any) -> dict[str, Any]:
-        """Validate a ``Values_for_a_SIM_update`` object."""
-        if not isinstance(data, dict):
-            raise refusal(400, "A SIM update must be a JSON object")
-        if not isinstance(data.get("iccid"), str):
-            raise refusal(400, "iccid is required")
-        if data.get("status") not in (ENABLED, DISABLED):
-            raise refusal(400, "status must be Enabled or Disabled")
-        if not isinstance(data.get("label", ""), str):
-            raise refusal(400, "label must be a string")
-        if not isinstance(data.get("imei_lock", False), bool):
-            raise refusal(400, "imei_lock must be a boolean")
-        return data
-
-    @staticmethod
-    def _apply_update(sim: SimState, update: dict[str, Any]) -> None:
-        for key in ("label", "imei_lock"):
-            if key in update:
-                sim.record[key] = update[key]
-        previous = sim.record["status"]
-        if update["status"] != previous:
-            sim.record["status"] = update["status"]
-            sim.add_event(
-                f"Status of SIM changed from '{previous}' to '{update['status']}'"
-            )
-            sim.set_attached(attached=sim.enabled)
-
-    async def _connectivity(self, request: web.Request, sim: SimState) -> web.Response:
-        requested = datetime.now(UTC)
-        answer: dict[str, Any] = {}
-        if _query_flag(request, "subscriber", default=True):
-            answer["subscriber_info"] = sim.subscriber_info
-        if _query_flag(request, "ussd", default=False):
-            answer["ussd_info"] = {"success": False, "error": "Request Timeout Error"}
-        stamp = "%Y-%m-%dT%H:%M:%S.%f"
-        answer["request_timestamp"] = requested.strftime(stamp)[:-3] + "+0000"
-        answer["reply_timestamp"] = datetime.now(UTC).strftime(stamp)[:-3] + "+0000"
-        return json_response(answer)
-
-    async def _events(self, request: web.Request, sim: SimState) -> web.Response:
-        page, headers, pages = _paginate(request, sim.events, MAX_EVENT_PAGE_SIZE)
-        body = {"events": page, "totalEvents": len(sim.events), "totalPages": pages}
-        return json_response(body, headers=headers)
-
-    async def _quota_data(self, _: web.Request, sim: SimState) -> web.Response:
-        return json_response(sim.quota_data)
-
-    async def _quota_sms(self, _: web.Request, sim: SimState) -> web.Response:
-        return json_response(sim.quota_sms)
-
-    async def _usage(self, request: web.Request, sim: SimState) -> web.Response:
-        start, end = _query_date(request, "start_dt"), _query_date(request, "end_dt")
-        if end < start:
-            raise refusal(400, "end_dt must not be before start_dt")
-        stats = [
-            usage.render(day)
-            for day, usage in sorted(sim.usage.items())
-            if start <= day <= end
-        ]
-        return json_response({"stats": stats})
-
-    async def _reset(self, _: web.Request, sim: SimState) -> web.Response:
-        sim.set_attached(attached=False)
-        sim.add_event("Connectivity reset")
-        return web.Response(status=201)
-
-    async def _list_sms(self, request: web.Request, sim: SimState) -> web.Response:
-        page, headers, _ = _paginate(request, list(sim.sms.values()), MAX_SMS_PAGE_SIZE)
-        return json_response(page, headers=headers)
-
-    async def _send_sms(self, request: web.Request, sim: SimState) -> web.Response:
-        body = await _json_body(request)
-        if not isinstance(body, dict):
-            raise refusal(400, "The SMS must be a JSON object")
-        payload = body.get("payload")
-        if not isinstance(payload, str) or not payload:
-            raise refusal(400, "payload must be a non-empty string")
-        dcs = body.get("dcs", 0)
-        if isinstance(dcs, bool) or dcs not in DATA_CODING_SCHEMES:
-            raise refusal(400, "dcs must be 0, 4 or 8")
-        udh = body.get("udh")
-        if udh is not None and not (isinstance(udh, str) and _HEX.match(udh)):
-            raise refusal(400, "udh must be a hex string")
-        sms_id = self._reserve_sms_ids(1)
-        now = datetime.now(UTC)
-        record = {
-            "id": sms_id,
-            "submit_date": api_time(now),
-            "expiry_date": body.get("expiry_date") or api_time(now + timedelta(days=1)),
-            "retry_count": "0",
-            "source_address": body.get("source_address"),
-            "iccid": sim.iccid,
-            "msisdn": sim.record.get("msisdn"),
-            "imsi": sim.record.get("imsi"),
-            "dcs": dcs,
-            "udh": udh,
-            "payload": payload,
-            "status": {"id": SMS_STATUS_IDS[BUFFERED], "description": BUFFERED},
-            "sms_type": {"id": 1, "description": "MT"},
-            "source_address_type": {"id": 145},
-        }
-        sim.sms[sms_id] = {
-            key: value for key, value in record.items() if value is not None
-        }
-        sim.today().sms_mt += 1
-        location = request.url.origin().with_path(
-            f"{SIMS_PATH}/{sim.iccid}/sms/{sms_id}"
-        )
-        return web.Response(status=201, headers={"Location": str(location)})
-
-    def _sms_record(self, request: web.Request, sim: SimState) -> dict[str, Any]:
+    def _token_key(self, presented: str) -> str | None:
+        """Tokens are answered as UUIDs."""
         try:
-            return sim.sms[int(request.match_info["id"])]
-        except KeyError, ValueError:
-            raise refusal(404, "SMS not found") from None
-
-    async def _get_sms(self, request: web.Request, sim: SimState) -> web.Response:
-        return json_response(self._sms_record(request, sim))
-
-    async def _cancel_sms(self, request: web.Request, sim: SimState) -> web.Response:
-        record = self._sms_record(request, sim)
-        if record["status"]["description"] != BUFFERED:
-            raise refusal(400, "Only buffered SMS can be cancelled")
-        del sim.sms[record["id"]]
-        return web.Response(status=204)
-
-    async def _top_up(self, request: web.Request, sim: SimState) -> web.Response:
-        return self._order_top_up([sim], _payment_method(request), request)
-
-    async def _top_up_bulk(self, request: web.Request) -> web.Response:
-        payment_method = _payment_method(request)
-        body = await _json_body(request)
-        if (
-            not isinstance(body, list)
-            or not body
-            or not all(isinstance(i, str) for i in body)
-        ):
-            raise refusal(400, "The body must be a list of ICCIDs")
-        missing = [iccid for iccid in body if iccid not in self.sims]
-        if missing:
-            raise refusal(404, f"SIM not found: {', '.join(missing)}")
-        return self._order_top_up([self.sims[i] for i in body], payment_method, request)
-
-    def _order_top_up(
-        self, sims: list[SimState], payment_method: str, request: web.Request
-    ) -> web.Response:
-        order = TopUpOrder(
-            next(self._order_numbers), tuple(sim.iccid for sim in sims), payment_method
-        )
-        now = api_time(datetime.now(UTC))
-        for sim in sims:
-            quota = sim.quota_data
-            quota["volume"] = round(quota["volume"] + TOP_UP_VOLUME_MB, 6)
-            quota["total_volume"] += TOP_UP_VOLUME_MB
-            quota["last_volume_added"] = TOP_UP_VOLUME_MB
-            quota["last_status_change_date"] = now
-            sim.refresh_quota_status()
-            sim.add_event(f"Top up of {TOP_UP_VOLUME_MB} MB ordered")
-        self.top_ups.append(order)
-        location = request.url.origin().with_path(
-            f"{BASE_PATH}/v1/orders/{order.order_number}"
-        )
-        return web.Response(status=201, headers={"Location": str(location)})
-
-    async def _control_push_sms_mo(self, request: web.Request) -> web.Response:
-        """Let a SIM send an SMS MO: record it, then POST it to ``url``."""
-        body = await _json_body(request)
-        sim = self._control_sim(body)
-        text = body.get("text")
-        if not isinstance(text, str):
-            raise refusal(400, "text must be a string")
-        parts = split_sms(text)
-        first_id = self._reserve_sms_ids(len(parts))
-        now = datetime.now(UTC)
-        for offset, part in enumerate(parts):
-            sim.sms[first_id + offset] = {
-                "id": first_id + offset,
-                "submit_date": api_time(now),
-                "delivery_date": api_time(now),
-                "source_address": sim.record.get("msisdn"),
-                "iccid": sim.iccid,
-                "dcs": 0,
-                "payload": part,
-                "status": {"id": SMS_STATUS_IDS[DELIVERED], "description": DELIVERED},
-                "sms_type": {"id": 2, "description": "MO"},
-            }
-        sim.today().sms_mo += len(parts)
-        async with aiohttp.ClientSession() as session:
-            results = await _guarded(
-                push_sms_mo(
-                    session,
-                    _control_url(body),
-                    iccid=sim.iccid,
-                    text=text,
-                    sms_id=first_id,
-                    endpoint_id=sim.endpoint_id,
-                    source_address=sim.record.get("msisdn"),
-                    dest_address=str(body.get("dest_address", "12345")),
-                    organisation_id=str(ORG_ID),
-                    submitted_at=now,
-                )
-            )
-        return _push_answer(results)
-
-    async def _control_push_delivery_report(self, request: web.Request) -> web.Response:
-        """Finalise a sent SMS MT and PATCH its delivery report to ``url``."""
-        body = await _json_body(request)
-        url = _control_url(body)
-        status = str(body.get("status", DELIVERED))
-        try:
-            sim, record = self.deliver_sms(int(body.get("sms_id", "")), status)
-        except KeyError, ValueError:
-            raise refusal(404, "No SMS MT with that sms_id") from None
-        async with aiohttp.ClientSession() as session:
-            result = await _guarded(
-                push_delivery_report(
-                    session,
-                    url,
-                    sms_id=record["id"],
-                    iccid=sim.iccid,
-                    status=status,
-                    endpoint_id=sim.endpoint_id,
-                    submitted_at=datetime.fromisoformat(record["submit_date"]),
-                    final_at=datetime.fromisoformat(record["final_date"]),
-                )
-            )
-        return _push_answer([result])
-
-    def _control_sim(self, body: Any) -> SimState:
-        iccid = body.get("iccid") if isinstance(body, dict) else None
-        sim = self.sims.get(str(iccid))
-        if sim is None:
-            raise refusal(404, "SIM not found.")
-        return sim
-
-
-def _basic_credentials(header: str) -> tuple[str, str] | None:
-    """Read username and password from a ``Basic`` header; None without them."""
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-    except ValueError:
-        return None
-    username, colon, password = decoded.partition(":")
-    return (username, password) if colon else None
-
-
-def _control_url(body: Any) -> str:
-    url = body.get("url") if isinstance(body, dict) else None
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise refusal(400, "url must be an http(s) address")
-    return url
-
-
-async def _guarded[T](push: Awaitable[T]) -> T:
-    """Await a push; an unreachable receiver becomes a 502 answer."""
-    try:
-        return await push
-    except aiohttp.ClientError as err:
-        raise refusal(502, f"Push failed: {type(err).__name__}") from err
-
-
-def _push_answer(results: list[PushResult]) -> web.Response:
-    return json_response(
-        {"pushes": [{"status": r.status, "payload": r.payload} for r in results]}
-    )
+            return uuid.UUID(presented).hex
+        except ValueError:
+            return None

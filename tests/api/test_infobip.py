@@ -285,18 +285,22 @@ async def test_list_sims_skips_entries_without_iccid(
     assert len(await client.list_sims()) == 2
 
 
-async def test_get_sim_parses_the_document_example(client: InfobipClient) -> None:
+async def listed(client: InfobipClient, iccid: str) -> Sim:
+    """The SIM with ``iccid`` as the client lists it."""
+    return next(sim for sim in await client.list_sims() if sim.iccid == iccid)
+
+
+def test_parse_sim_of_the_document_example() -> None:
     assert parse_sim(load_example("infobip_iot", "sim")) == DOCUMENT_SIMS[1]
-    assert await client.get_sim(ACTIVE) == DOCUMENT_SIMS[1]
 
 
 async def test_iccid_stays_one_path_segment(
     client: InfobipClient, infobip: InfobipEmulator
 ) -> None:
     with pytest.raises(NotFoundError):
-        await client.get_sim("../2/sims")
-    assert infobip.requests[-1].path == "/iot/2/sims/../2/sims"
-    assert infobip.requests[-1].endpoint == "sim"
+        await client.get_usage("../2/sims")
+    assert infobip.requests[-1].path == "/iot/2/sims/../2/sims/usage"
+    assert infobip.requests[-1].endpoint == "usage"
 
 
 @pytest.mark.parametrize(
@@ -341,14 +345,15 @@ def test_model_string(model: object, expected: str | None) -> None:
 async def test_unknown_fields_and_missing_optionals_are_accepted(
     client: InfobipClient, infobip: InfobipEmulator
 ) -> None:
+    new = {"iccid": ACTIVE, "status": "Brand New", "eid": "x", "model": "?"}
     infobip.faults.add(
         Fault(
             FaultKind.WRONG_SHAPE,
-            endpoint="sim",
-            body={"iccid": ACTIVE, "status": "Brand New", "eid": "x", "model": "?"},
+            endpoint="sims",
+            body={"page": 1, "limit": 100, "sims": [new], "extra": True},
         )
     )
-    sim = await client.get_sim(ACTIVE)
+    [sim] = await client.list_sims()
     assert (sim.status, sim.raw_status, sim.model, sim.name) == (
         SimStatus.UNKNOWN,
         "Brand New",
@@ -369,7 +374,7 @@ async def test_set_status(
     [request] = infobip.requests_to("set_status")
     assert (request.method, request.path) == ("PUT", f"/iot/1/sims/{ACTIVE}/status")
     assert request.json() == {"status": sent}
-    assert (await client.get_sim(ACTIVE)).status is status
+    assert (await listed(client, ACTIVE)).status is status
 
 
 @pytest.mark.parametrize(
@@ -399,7 +404,7 @@ async def test_set_label(client: InfobipClient, infobip: InfobipEmulator) -> Non
     [request] = infobip.requests_to("update_name")
     assert request.method == "PATCH"
     assert request.json() == load_example("infobip_iot", "update_name_request")
-    assert (await client.get_sim(ACTIVE)).name == "1st SIM card"
+    assert (await listed(client, ACTIVE)).name == "1st SIM card"
 
 
 async def test_get_usage_keeps_nulls(client: InfobipClient) -> None:
@@ -619,4 +624,4 @@ async def test_timeout_is_unavailable(
     )
     infobip.faults.add(Fault(FaultKind.TIMEOUT, delay=2))
     with pytest.raises(ProviderUnavailableError):
-        await client.get_sim(ACTIVE)
+        await client.list_sims()

@@ -27,14 +27,12 @@ from custom_components.iot_connectivity.api.kpn_lora import (
     parse_alarm,
     parse_connectivity_plan,
     parse_device,
-    parse_frame_statistics,
     parse_health,
 )
 from custom_components.iot_connectivity.api.lrc import DownlinkValidationError
 from custom_components.iot_connectivity.api.models import (
     AlarmSeverity,
     ConnectivityPlan,
-    FrameStatistics,
     LoraAlarm,
     LoraDevice,
     LoraHealth,
@@ -362,68 +360,6 @@ async def test_acknowledge_alarm(client: KpnLoraClient, lora: KpnLoraEmulator) -
         await client.acknowledge_alarm("000000000000000000000000")
 
 
-async def test_frame_statistics_of_many_devices_in_one_request(
-    client: KpnLoraClient, lora: KpnLoraEmulator
-) -> None:
-    rows = await client.get_frame_statistics([API_EUI.lower(), SF12_EUI])
-    assert rows[:2] == [
-        FrameStatistics(
-            direction="UPLINK",
-            date=datetime(2020, 1, 31, 13, tzinfo=UTC),
-            device_eui=API_EUI,
-            frame_count=2,
-            payload_size=2,
-            rssi=-38.2,
-            snr=2.6,
-            average_per=0.0,
-            received_on_time=2,
-            received_late=0,
-        ),
-        FrameStatistics(
-            direction="DOWNLINK",
-            date=datetime(2020, 1, 31, 13, tzinfo=UTC),
-            device_eui=API_EUI,
-            frame_count=3,
-            payload_size=0,
-            sent_with_success=3,
-            sent_with_failure=0,
-        ),
-    ]
-    [request] = lora.requests_to("frame_statistics")
-    assert parse_qs(request.query_string) == {
-        "deviceEUIList": [f"{API_EUI},{SF12_EUI}"]
-    }
-
-
-async def test_frame_statistics_period_and_aggregation(
-    client: KpnLoraClient, lora: KpnLoraEmulator
-) -> None:
-    rows = await client.get_frame_statistics(
-        [API_EUI],
-        start=datetime(2020, 1, 31, 2, tzinfo=UTC),
-        duration_days=1,
-        aggregation_hours=24,
-    )
-    assert [(r.direction, r.date, r.frame_count) for r in rows] == [
-        ("UPLINK", datetime(2020, 1, 31, tzinfo=UTC), 2),
-        ("DOWNLINK", datetime(2020, 1, 31, tzinfo=UTC), 3),
-    ]
-    [request] = lora.requests_to("frame_statistics")
-    assert parse_qs(request.query_string) == {
-        "deviceEUIList": [API_EUI],
-        "startDate": ["2020-01-31T02:00:00.000+00:00"],
-        "duration": ["1"],
-        "aggregationStep": ["24"],
-    }
-
-
-async def test_frame_statistics_of_no_device_asks_nothing(
-    client: KpnLoraClient, lora: KpnLoraEmulator
-) -> None:
-    assert await client.get_frame_statistics([]) == []
-    assert lora.requests == []
-
-
 async def test_list_connectivity_plans(client: KpnLoraClient) -> None:
     assert await client.list_connectivity_plans() == [
         ConnectivityPlan(
@@ -600,7 +536,6 @@ async def test_api_quota(client: KpnLoraClient, lora: KpnLoraEmulator) -> None:
         (KpnLoraClient.list_devices, "list_devices"),
         (KpnLoraClient.list_alarms, "list_alarms"),
         (KpnLoraClient.list_connectivity_plans, "connectivity_plans"),
-        (lambda client: client.get_frame_statistics([API_EUI]), "frame_statistics"),
     ],
 )
 async def test_failures_are_typed(
@@ -767,24 +702,6 @@ def test_alarm_type_names() -> None:
     assert alarm_type_name(4) == "No uplink activity"
     assert alarm_type_name(16) == "Wrong MIC in uplink"
     assert alarm_type_name(None) == "Unknown alarm"
-
-
-def test_parse_frame_statistics_example() -> None:
-    uplink, downlink = (
-        parse_frame_statistics(row) for row in example("frame_statistics")
-    )
-    assert (uplink.direction, uplink.frame_count, uplink.rssi, uplink.snr) == (
-        "UPLINK",
-        2,
-        -38.2,
-        2.6,
-    )
-    assert uplink.device_eui is None
-    assert (downlink.direction, downlink.sent_with_success, downlink.rssi) == (
-        "DOWNLINK",
-        3,
-        None,
-    )
 
 
 def test_parse_health_example() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+import json
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -26,10 +27,11 @@ from custom_components.iot_connectivity.api.errors import (
 )
 from custom_components.iot_connectivity.api.kpn_gateway import KPN_GATEWAY_URL
 from custom_components.iot_connectivity.api.kpn_sim import (
+    _SESSIONS,
     KpnSimClient,
     Thing,
     located,
-    parse_sessions,
+    parse_session,
     parse_sms_answer,
     parse_status,
     parse_thing,
@@ -224,11 +226,6 @@ def test_capabilities_and_rules() -> None:
         Capability.SESSION,
         Capability.SMS,
     }
-    assert KpnSimClient.settable_statuses == {
-        SimStatus.ACTIVE,
-        SimStatus.SUSPENDED,
-        SimStatus.RETIRED,
-    }
     assert KpnSimClient.sms_rules == SmsRules(max_parts=1)
 
 
@@ -270,8 +267,8 @@ async def test_things_keep_cas_and_location(client: KpnSimClient) -> None:
     ]
 
 
-async def test_get_sim(client: KpnSimClient, kpn: KpnSimEmulator) -> None:
-    assert await client.get_sim(SUSPENDED) == EXPECTED_SIMS[2]
+async def test_get_thing(client: KpnSimClient, kpn: KpnSimEmulator) -> None:
+    assert (await client.get_thing(SUSPENDED)).sim == EXPECTED_SIMS[2]
     assert kpn.requests_to("get_thing")[0].path == (
         f"/iot/jpu/iotprogrammablesim/thing/ThingId_ICCID_{SUSPENDED}"
     )
@@ -279,7 +276,7 @@ async def test_get_sim(client: KpnSimClient, kpn: KpnSimEmulator) -> None:
 
 async def test_unknown_sim_is_not_found(client: KpnSimClient) -> None:
     with pytest.raises(NotFoundError):
-        await client.get_sim(UNKNOWN)
+        await client.get_thing(UNKNOWN)
 
 
 async def test_list_fetches_every_page_at_the_maximum_size(
@@ -449,6 +446,13 @@ def test_things_page_of_the_wrong_shape(body: bytes) -> None:
         parse_things_page(response(body), ParsedPages(parse_thing), 1)
 
 
+def parse_sessions(data: Any) -> dict[str, SimSession]:
+    """Parse a ``GET /thing/status`` answer as the client does, by ICCID."""
+    body = json.dumps(data).encode()
+    _, sessions = ParsedPages(parse_session).parse(1, response(body), _SESSIONS)
+    return {session.iccid: session for session in sessions}
+
+
 def test_session_status_example_parses() -> None:
     sessions = parse_sessions(example("thing_status"))
     assert sessions == {
@@ -553,7 +557,7 @@ async def test_set_status(
         f"/iot/jpu/iotprogrammablesim/thing/ThingId_ICCID_{iccid}/state/",
     )
     assert request.json() == {"state": state}
-    assert (await client.get_sim(iccid)).status is status
+    assert (await client.get_thing(iccid)).sim.status is status
 
 
 @pytest.mark.parametrize("status", [SimStatus.TEST, SimStatus.READY, SimStatus.UNKNOWN])
@@ -583,7 +587,7 @@ async def test_set_label_writes_with_the_read_cas(
     await client.set_label(ACTIVE, "Gemaal Zeeburg")
     [write] = kpn.requests_to("update_thing")
     assert write.json() == {"ThingTag": "Gemaal Zeeburg", "cas": cas}
-    assert (await client.get_sim(ACTIVE)).name == "Gemaal Zeeburg"
+    assert (await client.get_thing(ACTIVE)).sim.name == "Gemaal Zeeburg"
 
 
 async def test_set_label_retries_once_after_a_concurrent_update(
@@ -604,7 +608,7 @@ async def test_set_label_retries_once_after_a_concurrent_update(
     assert first.json()["cas"] == original_cas
     assert second.json()["cas"] not in (original_cas, kpn.things[ACTIVE]["cas"])
     assert len(kpn.requests_to("get_thing")) == 2
-    sim = await client.get_sim(ACTIVE)
+    sim = (await client.get_thing(ACTIVE)).sim
     assert (sim.name, sim.status) == ("Raced", SimStatus.SUSPENDED)
 
 
@@ -635,14 +639,13 @@ async def test_set_label_of_unknown_sim(client: KpnSimClient) -> None:
 
 @pytest.mark.parametrize("iccid", [ACTIVE, PROVISIONED, SUSPENDED])
 async def test_get_session(client: KpnSimClient, kpn: KpnSimEmulator, iccid: str):
-    assert await client.get_session(iccid) == EXPECTED_SESSIONS[iccid]
+    assert await client.get_sessions([iccid]) == {iccid: EXPECTED_SESSIONS[iccid]}
     [request] = kpn.requests_to("session_status")
     assert query(request) == {"ThingIds": [f"ThingId_ICCID_{iccid}"]}
 
 
 async def test_session_of_unknown_sim(client: KpnSimClient) -> None:
-    with pytest.raises(NotFoundError):
-        await client.get_session(UNKNOWN)
+    assert await client.get_sessions([UNKNOWN]) == {}
 
 
 async def test_session_follows_a_state_change(
@@ -650,7 +653,7 @@ async def test_session_follows_a_state_change(
 ) -> None:
     await client.set_status(PROVISIONED, SimStatus.ACTIVE)
     kpn.tick(30)
-    session = await client.get_session(PROVISIONED)
+    session = (await client.get_sessions([PROVISIONED]))[PROVISIONED]
     assert session.online is True
     assert session.ip_address == kpn.things[PROVISIONED]["IPv4"]
     assert session.operator == "204-08"
@@ -752,8 +755,8 @@ async def test_token_within_its_lifetime_is_reused(
     client: KpnSimClient, kpn: KpnSimEmulator
 ) -> None:
     await client.list_sims()
-    await client.get_sim(ACTIVE)
-    await client.get_session(ACTIVE)
+    await client.get_thing(ACTIVE)
+    await client.get_sessions([ACTIVE])
     assert len(kpn.requests_to("token")) == 1
 
 
@@ -761,9 +764,9 @@ async def test_short_token_lifetime_is_honoured(
     client: KpnSimClient, kpn: KpnSimEmulator
 ) -> None:
     kpn.tokens.lifetime = 1
-    await client.get_sim(ACTIVE)
+    await client.get_thing(ACTIVE)
     await asyncio.sleep(1.05)
-    await client.get_sim(ACTIVE)
+    await client.get_thing(ACTIVE)
     assert len(kpn.requests_to("token")) == 2
     assert len(kpn.requests_to("get_thing")) == 2
 
@@ -783,7 +786,7 @@ async def test_token_example_is_used_as_sent(
     kpn.faults.add(
         Fault(FaultKind.WRONG_SHAPE, endpoint="token", body=example("token"), times=1)
     )
-    assert await client.get_sim(ACTIVE) == EXPECTED_SIMS[0]
+    assert (await client.get_thing(ACTIVE)).sim == EXPECTED_SIMS[0]
     first, second = kpn.requests_to("get_thing")
     assert (
         first.headers["Authorization"] == f"Bearer {example('token')['access_token']}"
@@ -804,14 +807,14 @@ async def test_token_answer_of_the_wrong_shape(
 ) -> None:
     kpn.faults.add(Fault(FaultKind.WRONG_SHAPE, endpoint="token", body=body))
     with pytest.raises(error):
-        await client.get_sim(ACTIVE)
+        await client.get_thing(ACTIVE)
     assert kpn.requests_to("get_thing") == []
 
 
 async def test_api_quota_from_headers(client: KpnSimClient, kpn: KpnSimEmulator):
     initial = client.api_quota
     assert initial is None
-    await client.get_sim(ACTIVE)
+    await client.get_thing(ACTIVE)
     quota = client.api_quota
     assert quota is not None
     assert kpn.quota is not None
@@ -829,11 +832,11 @@ async def test_api_quota_from_headers(client: KpnSimClient, kpn: KpnSimEmulator)
 async def test_spent_quota_is_rate_limited(
     client: KpnSimClient, kpn: KpnSimEmulator
 ) -> None:
-    await client.get_sim(ACTIVE)
+    await client.get_thing(ACTIVE)
     assert kpn.quota is not None
     kpn.quota.enforce, kpn.quota.limit = True, kpn.quota.used
     with pytest.raises(RateLimitedError) as err:
-        await client.get_sim(ACTIVE)
+        await client.get_thing(ACTIVE)
     assert err.value.reset_at is not None
     assert abs((err.value.reset_at - kpn.quota.reset_at()).total_seconds()) < 0.001
 
@@ -858,8 +861,8 @@ SHAPE_FAULTS: list[tuple[str, FaultKind, dict[str, Any], type[Exception]]] = [
 ]
 READING_CALLS: dict[str, Callable[[KpnSimClient], Awaitable[Any]]] = {
     "list_things": lambda c: c.list_sims(),
-    "get_thing": lambda c: c.get_sim(ACTIVE),
-    "session_status": lambda c: c.get_session(ACTIVE),
+    "get_thing": lambda c: c.get_thing(ACTIVE),
+    "session_status": lambda c: c.get_sessions([ACTIVE]),
     "send_sms": lambda c: c.send_sms(ACTIVE, "hi"),
 }
 WRITING_CALLS: dict[str, Callable[[KpnSimClient], Awaitable[Any]]] = {
@@ -908,7 +911,7 @@ async def test_rate_limit_keeps_retry_after(
 
 async def test_latency_is_tolerated(client: KpnSimClient, kpn: KpnSimEmulator):
     kpn.faults.add(Fault(FaultKind.LATENCY, endpoint="get_thing", delay=0.2))
-    assert await client.get_sim(ACTIVE) == EXPECTED_SIMS[0]
+    assert (await client.get_thing(ACTIVE)).sim == EXPECTED_SIMS[0]
 
 
 async def test_timeout_is_unavailable(
@@ -921,4 +924,4 @@ async def test_timeout_is_unavailable(
     )
     kpn.faults.add(Fault(FaultKind.TIMEOUT, endpoint="get_thing", delay=2))
     with pytest.raises(ProviderUnavailableError, match="timed out"):
-        await client.get_sim(ACTIVE)
+        await client.get_thing(ACTIVE)

@@ -379,3 +379,20 @@ async def test_emulator_accepts_library_signed_downlinks(
     assert (await post_downlink(http_session, url, tampered))[0] == 403
     [accepted] = emulator.kpn_lora.downlinks
     assert (accepted.dev_eui, accepted.port, accepted.payload_hex) == (EUI, 2, "01ab")
+
+
+@pytest.mark.parametrize(
+    ("fields", "counters"),
+    [
+        ({"FPort": 223, "FCntUp": 2**32 - 1, "FCntDn": 0}, (223, 2**32 - 1, 0)),
+        ({"FPort": 256, "FCntUp": 2**32, "FCntDn": -1}, (None, None, None)),
+        ({"FPort": 1, "FCntUp": 10**30, "FCntDn": "1e40"}, (1, None, None)),
+    ],
+    ids=["largest", "one_past", "absurd"],
+)
+def test_parse_uplink_counters_within_their_fields(
+    fields: dict[str, Any], counters: tuple[int | None, ...]
+) -> None:
+    """FPort is 8 bits and frame counters 32: anything beyond is no frame's."""
+    uplink = parse_uplink({"DevEUI_uplink": {"DevEUI": EUI, **fields}})
+    assert (uplink.port, uplink.fcnt_up, uplink.fcnt_down) == counters

@@ -1,7 +1,8 @@
-"""Pages parsed only as far as they changed: ``ParsedPages``."""
+"""Pages read concurrently or walked, and parsed only as far as they changed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -9,7 +10,12 @@ from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
 
 from custom_components.iot_connectivity.api._http import Response
-from custom_components.iot_connectivity.api._pages import ParsedPages
+from custom_components.iot_connectivity.api._pages import (
+    MAX_PAGES,
+    ParsedPages,
+    fetch_pages,
+    walk_pages,
+)
 from custom_components.iot_connectivity.api._parse import as_list, require_str
 from custom_components.iot_connectivity.api.errors import InvalidResponseError
 
@@ -133,3 +139,115 @@ def test_a_change_no_model_reads_keeps_the_model() -> None:
     )
     assert parser.parsed == ["a", "a"]
     assert after[0] is before[0]
+
+
+# --- walking and fetching pages ------------------------------------------------
+
+
+class Pages:
+    """A paged list of ``total`` numbers, ``size`` a page; records what is read."""
+
+    def __init__(self, total: int, size: int = 3, *, ignores_page: bool = False):
+        self.items = list(range(total))
+        self.size = size
+        self.ignores_page = ignores_page
+        self.read: list[int] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def page(self, number: int) -> list[int]:
+        self.read.append(number)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.sleep(0.01)
+        self.in_flight -= 1
+        start = 0 if self.ignores_page else (number - 1) * self.size
+        return self.items[start : start + self.size]
+
+    async def walked(self, number: int) -> tuple[list[int], bool]:
+        items = await self.page(number)
+        return items, len(items) >= self.size
+
+
+@pytest.mark.parametrize(
+    ("total", "read"), [(0, [1]), (2, [1]), (3, [1, 2]), (7, [1, 2, 3])]
+)
+async def test_walk_ends_with_a_page_that_is_not_full(
+    total: int, read: list[int]
+) -> None:
+    pages = Pages(total)
+    found = await walk_pages(pages.walked, str)
+    assert list(found) == [str(n) for n in range(total)]
+    assert pages.read == read
+
+
+async def test_walk_ends_when_the_server_ignores_the_page() -> None:
+    pages = Pages(10, ignores_page=True)
+    assert list((await walk_pages(pages.walked, str)).values()) == [0, 1, 2]
+    assert pages.read == [1, 2]
+
+
+async def test_walk_starts_after_a_first_page_read_before() -> None:
+    pages = Pages(5)
+    found = await walk_pages(pages.walked, str, first=([0, 1, 2], True))
+    assert list(found.values()) == [0, 1, 2, 3, 4]
+    assert pages.read == [2]
+
+
+async def test_walk_keeps_the_first_item_of_each_key() -> None:
+    answers = {1: (["a1", "b1"], True), 2: (["b2", "c2"], False)}
+
+    async def read(number: int) -> tuple[list[str], bool]:
+        return answers[number]
+
+    found = await walk_pages(read, lambda item: item[0])
+    assert found == {"a": "a1", "b": "b1", "c": "c2"}
+
+
+async def test_fetch_reads_the_counted_pages_concurrently_within_the_limit() -> None:
+    pages = Pages(25)
+    first = await pages.page(1)
+    found = await fetch_pages(
+        pages.page, first, 9, str, page_size=3, limit=asyncio.Semaphore(4)
+    )
+    assert list(found.values()) == list(range(25))
+    assert sorted(pages.read) == list(range(1, 10))
+    assert pages.most_in_flight == 4
+
+
+@pytest.mark.parametrize("count", [None, MAX_PAGES + 1, 10**12])
+async def test_fetch_walks_without_a_plausible_count(count: int | None) -> None:
+    pages = Pages(7)
+    first = await pages.page(1)
+    found = await fetch_pages(
+        pages.page, first, count, str, page_size=3, limit=asyncio.Semaphore(4)
+    )
+    assert list(found.values()) == list(range(7))
+    assert pages.read == [1, 2, 3]
+
+
+async def test_fetch_walking_ends_when_the_server_ignores_the_page() -> None:
+    pages = Pages(10, ignores_page=True)
+    first = await pages.page(1)
+    found = await fetch_pages(
+        pages.page, first, None, str, page_size=3, limit=asyncio.Semaphore(4)
+    )
+    assert list(found.values()) == [0, 1, 2]
+    assert pages.read == [1, 2]
+
+
+async def test_fetch_keeps_the_first_item_of_each_key() -> None:
+    answers = {2: ["b2", "c2"], 3: ["c3"]}
+
+    async def read(number: int) -> list[str]:
+        return answers[number]
+
+    found = await fetch_pages(
+        read,
+        ["a1", "b1"],
+        3,
+        lambda item: item[0],
+        page_size=2,
+        limit=asyncio.Semaphore(4),
+    )
+    assert found == {"a": "a1", "b": "b1", "c": "c2"}

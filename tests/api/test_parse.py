@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +11,6 @@ from custom_components.iot_connectivity.api._parse import (
     as_list,
     as_mapping,
     opt_bool,
-    opt_date,
     opt_datetime,
     opt_float,
     opt_int,
@@ -97,13 +96,6 @@ def test_opt_bool(value: Any, expected: bool | None) -> None:
 )
 def test_opt_datetime(value: Any, expected: datetime | None) -> None:
     assert opt_datetime(value) == expected
-
-
-def test_opt_date() -> None:
-    assert opt_date("2026-11-01") == date(2026, 11, 1)
-    assert opt_date("2026-11-01T10:00:00") == date(2026, 11, 1)
-    assert opt_date("nope") is None
-    assert opt_date(5) is None
 
 
 def test_shape_checks_raise_only_invalid_response() -> None:

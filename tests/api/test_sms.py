@@ -189,14 +189,5 @@ def test_forced_encoding_through_rules() -> None:
     assert (err.value.reason, err.value.limit) == ("too_long", 70)
 
 
-def test_provider_without_ucs2() -> None:
-    rules = SmsRules(supports_ucs2=False)
-    assert rules.check("€" * 80) == SmsInfo(GSM7, 160, 1)
-    assert rules.check("abc", UCS2) == SmsInfo(GSM7, 3, 1)
-    with pytest.raises(SmsValidationError) as err:
-        rules.check(CYRILLIC)
-    assert err.value.reason == "encoding"
-
-
 def test_lone_surrogate_is_counted_not_crashed() -> None:
     assert sms_info("a\ud83d") == SmsInfo(UCS2, 2, 1)

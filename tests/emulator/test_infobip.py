@@ -13,7 +13,6 @@ from iot_emulator.infobip import (
     DEFAULT_API_KEY,
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
-    ENDPOINTS,
     InfobipEmulator,
 )
 
@@ -402,12 +401,6 @@ async def test_control_state_lists_everything(api: Api) -> None:
     assert [sim["iccid"] for sim in state["sims"]] == [ACTIVATION_READY, ACTIVE]
     assert state["sent_sms"][0]["text"] == "hi"
     assert state["actions"] == []
-
-
-def test_every_route_is_named_in_endpoints() -> None:
-    app = InfobipEmulator().make_app()
-    names = {route.name for route in app.router.routes() if route.name}
-    assert names == set(ENDPOINTS)
 
 
 async def test_faults_apply_per_route_and_wear_off(api: Api) -> None:

@@ -26,7 +26,6 @@ from iot_emulator.kpn_lora import (
     DEFAULT_CUSTOMER_ID,
     DEFAULT_THINGPARK_PASSWORD,
     DEFAULT_THINGPARK_USERNAME,
-    ENDPOINTS,
     LRC_DOWNLINK_PATH,
     PUSH_UPLINK_PATH,
     KpnLoraEmulator,
@@ -815,12 +814,6 @@ async def test_push_uplink_refusals(api: Api) -> None:
 
 
 # --- faults and quota ---------------------------------------------------------
-
-
-async def test_endpoints_are_the_route_names(api: Api) -> None:
-    app = api.emulator.make_app()
-    names = {route.name for route in app.router.routes() if route.name}
-    assert names == set(ENDPOINTS)
 
 
 async def test_quota_headers(api: Api) -> None:

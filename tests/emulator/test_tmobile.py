@@ -13,15 +13,14 @@ import pytest
 
 from iot_emulator.core import Fault, FaultKind
 from iot_emulator.examples import load_example
+from iot_emulator.management_api import split_sms
 from iot_emulator.tmobile import (
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
-    ENDPOINTS,
     TOP_UP_VOLUME_MB,
     TMobileEmulator,
     push_delivery_report,
     push_sms_mo,
-    split_sms,
 )
 
 if TYPE_CHECKING:
@@ -629,12 +628,6 @@ async def test_control_push_to_an_unreachable_receiver(
 
 
 # --- routes and faults -------------------------------------------------------
-
-
-def test_every_route_is_named_in_endpoints() -> None:
-    app = TMobileEmulator().make_app()
-    names = {route.name for route in app.router.routes() if route.name}
-    assert names == set(ENDPOINTS)
 
 
 async def test_fault_status_and_recovery(api: Api, tmobile: TMobileEmulator) -> None:

@@ -14,7 +14,12 @@ from hypothesis import HealthCheck, settings
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.iot_connectivity.api import infobip, kpn_lora, kpn_sim, tmobile
+from custom_components.iot_connectivity.api import (
+    infobip,
+    kpn_lora,
+    kpn_sim,
+    management_api,
+)
 from custom_components.iot_connectivity.api.models import Provider
 from custom_components.iot_connectivity.const import (
     CONF_PROVIDER,
@@ -54,7 +59,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 @pytest.fixture(autouse=True)
 def short_client_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     """Give every provider client a one-second timeout instead of thirty."""
-    for module in (kpn_sim, tmobile, infobip, kpn_lora):
+    for module in (kpn_sim, management_api, infobip, kpn_lora):
         monkeypatch.setattr(module, "DEFAULT_TIMEOUT", CLIENT_TIMEOUT)
 
 

@@ -24,7 +24,7 @@ from custom_components.iot_connectivity.api import (
     kpn_lora,
     kpn_sim,
     lrc,
-    tmobile,
+    management_api,
 )
 from custom_components.iot_connectivity.api._pages import ParsedPages
 from custom_components.iot_connectivity.api.errors import IoTConnectivityError
@@ -32,6 +32,7 @@ from custom_components.iot_connectivity.api.models import (
     ApiQuota,
     LoraAlarm,
     LoraDevice,
+    Provider,
 )
 from custom_components.iot_connectivity.api.sms import SmsEncoding, SmsRules
 from iot_emulator.examples import load_example
@@ -114,6 +115,10 @@ def tmobile_example(name: str) -> Any:
     return load_example("tmobile_easy_connect", name)
 
 
+def onence_example(name: str) -> Any:
+    return load_example("1nce", name)
+
+
 def lora_example(name: str) -> Any:
     return load_example("kpn_lora", name)
 
@@ -133,7 +138,14 @@ def pair(value: Any) -> tuple[Any, Any]:
     return value, value
 
 
-TMOBILE_SIMS = [sim.record for sim in _SERVED.tmobile.sims.values()]
+MANAGEMENT_API_SIMS = [
+    sim.record
+    for emulator in (_SERVED.tmobile, _SERVED.onence)
+    for sim in emulator.sims.values()
+]
+ONENCE_STATUSES = [
+    sim.connectivity for sim in _SERVED.onence.sims.values() if sim.connectivity
+]
 KPN_THINGS = list(_SERVED.kpn_sim.things.values())
 INFOBIP_SIMS = list(_SERVED.infobip.sims.values())
 LORA_DEVICES = [
@@ -145,9 +157,9 @@ TARGETS = (
     # KPN IoT Programmable SIM
     Target("kpn thing", kpn_sim.parse_thing, payloads(*KPN_THINGS), 700),
     Target(
-        "kpn sessions",
-        kpn_sim.parse_sessions,
-        payloads(kpn_example("thing_status")),
+        "kpn session",
+        kpn_sim.parse_session,
+        payloads(*kpn_example("thing_status")["Data"]),
         600,
     ),
     Target(
@@ -166,50 +178,73 @@ TARGETS = (
         body_bytes("msg-1", {"MessageId": "msg-1"}),
         300,
     ),
-    # T-Mobile IoT Easy Connect
+    # The management API: T-Mobile IoT Easy Connect and 1NCE
     Target(
-        "tmobile token",
-        tmobile.parse_token,
-        payloads(tmobile_example("token_response")),
-        300,
-    ),
-    Target("tmobile sim", tmobile.parse_sim, payloads(*TMOBILE_SIMS), 600),
-    Target(
-        "tmobile sim update body",
-        tmobile.sim_update_body,
-        payloads(*TMOBILE_SIMS),
+        "management api token",
+        management_api.parse_token,
+        payloads(
+            tmobile_example("token_response"),
+            onence_example("token_response"),
+            onence_example("token_response_changelog_2021"),
+        ),
         300,
     ),
     Target(
-        "tmobile usage",
-        lambda value: tmobile.parse_usage(value, iccid="8988280666000001234"),
+        "management api sim",
+        lambda value: management_api.parse_sim(value, Provider.ONENCE),
+        payloads(*MANAGEMENT_API_SIMS),
+        600,
+    ),
+    Target(
+        "management api sim update body",
+        management_api.sim_update_body,
+        payloads(*MANAGEMENT_API_SIMS),
+        300,
+    ),
+    Target(
+        "management api usage",
+        lambda value: management_api.parse_usage(value, iccid="8988280666000001234"),
         payloads(tmobile_example("usage")),
         600,
     ),
     Target(
-        "tmobile quota",
-        lambda value: tmobile.parse_quota(*pair(value), iccid="8988280666000001234"),
-        payloads([tmobile_example("quota_data"), tmobile_example("quota_sms")]),
+        "management api quota",
+        lambda value: management_api.parse_quota(
+            *pair(value), iccid="8988280666000001234"
+        ),
+        payloads(
+            [tmobile_example("quota_data"), tmobile_example("quota_sms")],
+            [onence_example("third_party/tartabit_quota_data")] * 2,
+        ),
         600,
     ),
     Target(
-        "tmobile session",
-        lambda value: tmobile.parse_session(value, iccid="8988280666000001234"),
+        "management api connectivity info",
+        lambda value: management_api.parse_session(value, "8988280666000001234"),
         payloads(tmobile_example("connectivity_info")),
         600,
     ),
     Target(
-        "tmobile sms mo", tmobile.parse_sms_mo, payloads(tmobile_example("sms_mo")), 500
+        "management api sim status",
+        lambda value: management_api.parse_status_session(value, "8988303000123456789"),
+        payloads(*ONENCE_STATUSES),
+        600,
     ),
     Target(
-        "tmobile delivery report",
-        tmobile.parse_delivery_report,
-        payloads(tmobile_example("delivery_report")),
+        "management api sms mo",
+        management_api.parse_sms_mo,
+        payloads(tmobile_example("sms_mo"), onence_example("sms_mo")),
         500,
     ),
     Target(
-        "tmobile paging headers",
-        lambda value: tmobile._page_count(value[0], value[1]),
+        "management api delivery report",
+        management_api.parse_delivery_report,
+        payloads(tmobile_example("delivery_report"), onence_example("delivery_report")),
+        500,
+    ),
+    Target(
+        "management api paging headers",
+        lambda value: management_api._page_count(value[0], value[1]),
         st.tuples(
             st.dictionaries(
                 st.sampled_from(["X-Total-Pages", "X-Total-Count", "X-Other"]),
@@ -253,12 +288,6 @@ TARGETS = (
         payloads(*lora_example("connectivity_plans")),
         300,
     ),
-    Target(
-        "lora frame statistics",
-        kpn_lora.parse_frame_statistics,
-        payloads(*lora_example("frame_statistics")),
-        500,
-    ),
     Target("lrc uplink", lrc.parse_uplink, payloads(UPLINK), 600),
     # The HTTP layer: bodies, error bodies and headers
     Target("json body", lambda body: response(body).json(), body_bytes(UPLINK), 400),
@@ -266,6 +295,12 @@ TARGETS = (
         "provider error message",
         _http._provider_message,
         body_bytes(lora_example("error"), {"requestError": {"serviceException": {}}}),
+        300,
+    ),
+    Target(
+        "provider error code",
+        _http._provider_code,
+        body_bytes(onence_example("token_error_bad_credentials"), {"errorCode": 4}),
         300,
     ),
     Target(

@@ -10,17 +10,28 @@ from .infobip import INFOBIP_URL, InfobipClient
 from .kpn_gateway import KPN_GATEWAY_URL
 from .kpn_lora import LRC_URL, KpnLoraClient
 from .kpn_sim import KpnSimClient
-from .tmobile import TMOBILE_URL, TMobileClient
+from .management_api import (
+    ONENCE,
+    ONENCE_URL,
+    TMOBILE,
+    TMOBILE_URL,
+    ManagementApiClient,
+    Operator,
+)
 
 __all__ = [
     "INFOBIP_URL",
     "KPN_GATEWAY_URL",
     "LRC_URL",
+    "ONENCE",
+    "ONENCE_URL",
+    "TMOBILE",
     "TMOBILE_URL",
     "InfobipClient",
     "KpnLoraClient",
     "KpnSimClient",
+    "ManagementApiClient",
+    "Operator",
     "SimClient",
-    "TMobileClient",
     "UnsupportedOperationError",
 ]

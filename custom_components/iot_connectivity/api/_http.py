@@ -171,6 +171,15 @@ def _provider_message(body: bytes) -> str | None:
     return opt_str(nested.get("text"))
 
 
+def _provider_code(body: bytes) -> str | None:
+    """The machine-readable code in a provider's error body (1NCE's ``errorCode``)."""
+    try:
+        data = orjson.loads(body)
+    except ValueError:
+        return None
+    return opt_str(opt_mapping(data).get("errorCode"))
+
+
 def _retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds from a ``Retry-After`` header (delta or HTTP date)."""
     value = headers.get("Retry-After")
@@ -333,6 +342,7 @@ class HttpClient:
             return InvalidRequestError(
                 f"{summary}: {message}" if message else summary,
                 provider_message=message,
+                provider_code=_provider_code(body),
                 status=status,
             )
         if status >= 500:  # noqa: PLR2004

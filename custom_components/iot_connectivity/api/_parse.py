@@ -8,7 +8,7 @@ add new ones. These helpers turn whatever arrived into the typed value or
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 import math
 from typing import Any
 
@@ -132,13 +132,3 @@ def opt_datetime(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def opt_date(value: Any) -> date | None:
-    """A date from ``YYYY-MM-DD`` or an ISO datetime, else None."""
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import abc
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from typing import ClassVar
 
 from .errors import IoTConnectivityError, NotFoundError
 from .models import (
@@ -35,14 +34,13 @@ class SimClient(abc.ABC):
     """A SIM provider account. ``capabilities`` says which operations work.
 
     Operations a provider lacks raise :class:`UnsupportedOperationError`.
+    ``provider``, ``capabilities`` and ``sms_rules`` are set by a client class
+    for its one provider, or per instance by a client of an API family.
     """
 
-    provider: ClassVar[Provider]
-    capabilities: ClassVar[frozenset[Capability]]
-    settable_statuses: ClassVar[frozenset[SimStatus]] = frozenset(
-        {SimStatus.ACTIVE, SimStatus.SUSPENDED}
-    )
-    sms_rules: ClassVar[SmsRules]
+    provider: Provider
+    capabilities: frozenset[Capability]
+    sms_rules: SmsRules
 
     def __init__(self) -> None:
         """Bound the requests this client has in flight."""
@@ -60,10 +58,6 @@ class SimClient(abc.ABC):
     @abc.abstractmethod
     async def list_sims(self) -> list[Sim]:
         """Every SIM of the account, all pages."""
-
-    @abc.abstractmethod
-    async def get_sim(self, iccid: str) -> Sim:
-        """One SIM."""
 
     async def set_status(self, iccid: str, status: SimStatus) -> None:
         """Activate, suspend or (where allowed) retire a SIM."""
@@ -85,13 +79,9 @@ class SimClient(abc.ABC):
         """One SIM's data and SMS quota."""
         raise UnsupportedOperationError(f"{self.provider}: get_quota")
 
-    async def get_session(self, iccid: str) -> SimSession:
-        """One SIM's network session."""
-        raise UnsupportedOperationError(f"{self.provider}: get_session")
-
     async def get_sessions(self, iccids: Iterable[str]) -> dict[str, SimSession]:
-        """Sessions of several SIMs; providers with a bulk call override this."""
-        return await self.gather_by_iccid(iccids, self.get_session)
+        """The network sessions of several SIMs, by ICCID."""
+        raise UnsupportedOperationError(f"{self.provider}: get_sessions")
 
     async def send_sms(
         self, iccid: str, message: str, *, dcs: int | None = None

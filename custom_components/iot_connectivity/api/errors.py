@@ -58,11 +58,13 @@ class InvalidRequestError(IoTConnectivityError):
         message: str,
         *,
         provider_message: str | None = None,
+        provider_code: str | None = None,
         status: int | None = None,
     ) -> None:
-        """Keep the provider's own explanation for the user and the HTTP status."""
+        """Keep the provider's explanation for the user, its error code and the status."""
         super().__init__(message)
         self.provider_message = provider_message
+        self.provider_code = provider_code
         self.status = status
 
 

@@ -12,14 +12,14 @@ import calendar
 from datetime import UTC, date, datetime
 import hashlib
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar, override
+from typing import TYPE_CHECKING, Any, override
 from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
 
 from ._http import DEFAULT_TIMEOUT, Authenticator, HttpClient, ProviderApi, Response
-from ._pages import ParsedPages
+from ._pages import ParsedPages, walk_pages
 from ._parse import (
     as_list,
     as_mapping,
@@ -167,8 +167,8 @@ def parse_action(response: Response) -> ActionResult:
 class InfobipClient(SimClient):
     """An Infobip IoT account, by Basic credentials or by API key (exactly one)."""
 
-    provider: ClassVar[Provider] = Provider.INFOBIP_IOT
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+    provider = Provider.INFOBIP_IOT
+    capabilities = frozenset(
         {
             Capability.SET_STATUS,
             Capability.LABEL,
@@ -178,7 +178,7 @@ class InfobipClient(SimClient):
             Capability.DIAGNOSTICS,
         }
     )
-    sms_rules: ClassVar[SmsRules] = SmsRules(max_parts=1, max_characters=160)
+    sms_rules = SmsRules(max_parts=1, max_characters=160)
 
     def __init__(
         self,
@@ -259,11 +259,6 @@ class InfobipClient(SimClient):
         return await self._pages("/iot/2/sims", "sims", "sims", self._sim_pages)
 
     @override
-    async def get_sim(self, iccid: str) -> Sim:
-        response = await self._api.request("GET", _sim_path(2, iccid), "sim")
-        return parse_sim(response.json())
-
-    @override
     async def set_status(self, iccid: str, status: SimStatus) -> None:
         """Activate or suspend; Infobip offers no other change."""
         value = _SETTABLE_STATUSES.get(status)
@@ -327,29 +322,21 @@ class InfobipClient(SimClient):
 
         The answer has no total count, so the only end marker is a page shorter
         than its limit; pages cannot be fetched ahead in parallel without
-        guessing. Entries are de-duplicated by ICCID, since offset paging shifts
-        when SIMs are added meanwhile; a full page of nothing new means the
-        server ignores ``page`` and ends the walk instead of looping forever.
+        guessing.
         """
-        found: dict[str, T] = {}
-        page = 1
-        while True:
+        items_of = list_of(f"Infobip {key} page", key)
+
+        async def read(page: int) -> tuple[list[T], bool]:
             response = await self._api.request(
                 "GET", path, endpoint, params={"page": page, "limit": PAGE_LIMIT}
             )
-            data, entries = parsed.parse(
-                page, response, list_of(f"Infobip {key} page", key)
-            )
-            new = 0
-            for entry in entries:
-                if entry is not None and entry.iccid not in found:
-                    found[entry.iccid] = entry
-                    new += 1
+            data, entries = parsed.parse(page, response, items_of)
             # The server may cap the limit below the one asked for; it echoes it.
             limit = opt_int(data.get("limit")) or PAGE_LIMIT
-            if len(entries) < limit or new == 0:
-                return list(found.values())
-            page += 1
+            found = [entry for entry in entries if entry is not None]
+            return found, len(entries) >= limit
+
+        return list((await walk_pages(read, _iccid_of)).values())
 
 
 def _listed[T](
@@ -365,6 +352,10 @@ def _listed[T](
         return parse(data, iccid)
 
     return entry
+
+
+def _iccid_of(entry: Sim | SimUsage) -> str:
+    return entry.iccid
 
 
 def _sim_path(version: int, iccid: str) -> str:

@@ -12,8 +12,7 @@ Downlinks do not go through the gateway: they are posted to the ThingPark LRC
 
 Shapes inferred rather than documented (one parser each): device statistics
 are read flat on the device or from a nested ``statistics`` object; device
-pages are numbered from 1; frame statistics rows name their device in
-``deviceEUI`` when several EUIs are asked for at once.
+pages are numbered from 1.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ._http import DEFAULT_TIMEOUT, HttpClient, Response
-from ._pages import ParsedPages
+from ._pages import ParsedPages, walk_pages
 from ._parse import (
     as_list,
     as_mapping,
@@ -50,7 +49,6 @@ from .kpn_gateway import KPN_GATEWAY_URL, KpnGatewayAuth
 from .lrc import (
     DownlinkValidationError,
     downlink_query,
-    format_time,
     normalize_eui,
     validate_downlink,
 )
@@ -59,7 +57,6 @@ from .models import (
     AlarmSeverity,
     ApiQuota,
     ConnectivityPlan,
-    FrameStatistics,
     LoraAlarm,
     LoraDevice,
     LoraHealth,
@@ -110,12 +107,6 @@ _HEALTH_STATES: Mapping[str, LoraHealthState] = {
 }
 _ADDITIONAL_INFO = re.compile(r"additionalInfo(\d+)")
 _SPREADING_FACTOR = re.compile(r"(?:SF)?(\d+)", re.IGNORECASE)
-
-
-def _upper_eui(value: Any) -> str | None:
-    """Upper-case a DevEUI from the API."""
-    eui = opt_str(value)
-    return eui.upper() if eui else None
 
 
 def _spreading_factor(value: Any) -> int | None:
@@ -218,25 +209,6 @@ def parse_connectivity_plan(data: Any) -> ConnectivityPlan:
         granted_connections=opt_int(plan.get("grantedConnections")),
         used_connections=opt_int(plan.get("usedConnections")),
         communication_type=opt_str(plan.get("communicationType")),
-    )
-
-
-def parse_frame_statistics(data: Any) -> FrameStatistics:
-    """Parse one (aggregated) frame statistics slot."""
-    slot = as_mapping(data, "KPN LoRa frame statistics")
-    return FrameStatistics(
-        direction=require_str(slot, "type", "KPN LoRa frame statistics").upper(),
-        date=opt_datetime(slot.get("date")),
-        device_eui=_upper_eui(slot.get("deviceEUI")),
-        frame_count=opt_int(slot.get("frameCount")),
-        payload_size=opt_int(slot.get("payloadSize")),
-        rssi=opt_float(slot.get("baseStationRSSI")),
-        snr=opt_float(slot.get("baseStationSNR")),
-        average_per=opt_float(slot.get("averagePER")),
-        received_on_time=opt_int(slot.get("payloadReceivedOnTime")),
-        received_late=opt_int(slot.get("payloadReceivedLate")),
-        sent_with_success=opt_int(slot.get("payloadSentWithSuccess")),
-        sent_with_failure=opt_int(slot.get("payloadSentWithFailure")),
     )
 
 
@@ -390,9 +362,8 @@ class KpnLoraClient:
 
     async def list_devices(self) -> list[LoraDevice]:
         """Every device with its statistics, page by page until a short page."""
-        devices: dict[str, LoraDevice] = {}
-        page_index = 1
-        while True:
+
+        async def read(page_index: int) -> tuple[Sequence[LoraDevice], bool]:
             response = await self._call(
                 "GET",
                 "/devices",
@@ -400,13 +371,10 @@ class KpnLoraClient:
                 {"pageIndex": page_index, "statistics": "true"},
             )
             _, page = self._device_pages.parse(page_index, response, _DEVICES)
-            new = {device.eui: device for device in page if device.eui not in devices}
-            devices.update(new)
-            # A page without new devices also ends it: a server ignoring
-            # pageIndex would otherwise be paged forever.
-            if len(page) < PAGE_SIZE or not new:
-                return list(devices.values())
-            page_index += 1
+            return page, len(page) >= PAGE_SIZE
+
+        devices = await walk_pages(read, lambda device: device.eui)
+        return list(devices.values())
 
     async def get_health(self) -> LoraHealth:
         """How many devices are in each health state."""
@@ -428,33 +396,6 @@ class KpnLoraClient:
         await self._call(
             "POST", f"/deviceAlarms/{quote(ref, safe='')}/acks", "ack_alarm"
         )
-
-    async def get_frame_statistics(
-        self,
-        euis: Sequence[str],
-        *,
-        start: datetime | None = None,
-        duration_days: int | None = None,
-        aggregation_hours: int | None = None,
-    ) -> list[FrameStatistics]:
-        """Frame statistics of several devices in one request.
-
-        Without ``start`` the API answers only the latest slot; ``duration_days``
-        defaults to 7 there and ``aggregation_hours`` (1-24) sums slots.
-        """
-        if not euis:
-            return []
-        params: dict[str, str | int] = {
-            "deviceEUIList": ",".join(eui.strip().upper() for eui in euis)
-        }
-        if start is not None:
-            params["startDate"] = format_time(start)
-        if duration_days is not None:
-            params["duration"] = duration_days
-        if aggregation_hours is not None:
-            params["aggregationStep"] = aggregation_hours
-        data = await self._get("/deviceFrameStatistics", "frame_statistics", params)
-        return _parse_list(data, "KPN LoRa frame statistics", parse_frame_statistics)
 
     async def list_connectivity_plans(self) -> list[ConnectivityPlan]:
         """List the subscription's connectivity plans and their used connections."""

@@ -8,8 +8,8 @@ client makes these choices:
 * ``GET /things?page=N&pageSize=M``: pages count from 1 and hold at most 100
   Things, as a bare JSON array; the ``X-Total-Count`` header gives the number
   of Things, so once page 1 is in, the other pages are fetched concurrently.
-  Without that header the pages are walked one after the other until a short
-  page.
+  Without that header (or with an implausible one) the pages are walked one
+  after the other until a short page.
 * ``GET /thing/status?ThingIds=a,b``: ``{"Data": [...]}`` with a ``ThingId``
   per entry, asked for in batches of :data:`SESSION_BATCH_SIZE` ids. Where a
   SIM is (``LastLocation``) is a Thing field, so sessions also read the
@@ -29,11 +29,11 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 import math
-from typing import TYPE_CHECKING, Any, ClassVar, override
+from typing import TYPE_CHECKING, Any, override
 from urllib.parse import quote
 
 from ._http import DEFAULT_TIMEOUT, HttpClient, ProviderApi, Response
-from ._pages import ParsedPages
+from ._pages import ParsedPages, fetch_pages
 from ._parse import (
     as_mapping,
     list_of,
@@ -43,7 +43,7 @@ from ._parse import (
     opt_str,
 )
 from .base import SimClient, UnsupportedOperationError
-from .errors import InvalidRequestError, InvalidResponseError, NotFoundError
+from .errors import InvalidRequestError, InvalidResponseError
 from .kpn_gateway import KPN_GATEWAY_URL, KpnGatewayAuth
 from .models import (
     AccountInfo,
@@ -67,10 +67,6 @@ PAGE_SIZE = 100
 TOTAL_COUNT_HEADER = "X-Total-Count"
 _THINGS = list_of("KPN Things page")
 _SESSIONS = list_of("KPN Thing status", "Data")
-MAX_LISTED = 100_000
-"""The largest ``X-Total-Count`` trusted for reading pages at once; a larger
-count is read page by page until a short page, so a wrong header costs at most
-one request more than the real list."""
 SESSION_BATCH_SIZE = 100
 """Thing ids per session-status request: the most the platform takes (3.4 kB)."""
 SESSION_PAGES = 64
@@ -171,17 +167,11 @@ def _session_ip(value: Any) -> str | None:
     return None
 
 
-def parse_sessions(data: Any) -> dict[str, SimSession]:
-    """Parse a ``GET /thing/status`` answer into sessions by ICCID.
+def parse_session(data: Any) -> SimSession:
+    """Parse one entry of a ``GET /thing/status`` answer.
 
     Where the SIM is comes from the Thing, not from here (see :func:`located`).
     """
-    sessions = map(parse_session, _SESSIONS(data))
-    return {session.iccid: session for session in sessions}
-
-
-def parse_session(data: Any) -> SimSession:
-    """Parse one entry of a ``GET /thing/status`` answer."""
     entry = as_mapping(data, "KPN Thing status entry")
     connection = opt_str(entry.get("ConnectionStatus"))
     return SimSession(
@@ -214,8 +204,8 @@ def parse_sms_answer(response: Response) -> SmsResult:
 class KpnSimClient(SimClient):
     """A KPN IoT Programmable SIM account, by gateway client id and secret."""
 
-    provider: ClassVar[Provider] = Provider.KPN_IOT_SIM
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+    provider = Provider.KPN_IOT_SIM
+    capabilities = frozenset(
         {
             Capability.SET_STATUS,
             Capability.RETIRE,
@@ -224,8 +214,7 @@ class KpnSimClient(SimClient):
             Capability.SMS,
         }
     )
-    settable_statuses: ClassVar[frozenset[SimStatus]] = frozenset(_SETTABLE_STATES)
-    sms_rules: ClassVar[SmsRules] = SmsRules(max_parts=1)
+    sms_rules = SmsRules(max_parts=1)
     """M2M SMS commands: the API takes a bare ``Message`` with no parameters for
     concatenation (UDH) or coding (DCS), so a message must fit in one part."""
 
@@ -277,32 +266,20 @@ class KpnSimClient(SimClient):
     async def list_things(self) -> list[Thing]:
         """Every Thing of the account, all pages, each ICCID once."""
         first, total = await self._things_page(1)
-        things = {thing.sim.iccid: thing for thing in first}
-        if total is not None and total <= MAX_LISTED:
-            pages = await asyncio.gather(
-                *(
-                    self._bounded_things_page(number)
-                    for number in range(2, math.ceil(total / PAGE_SIZE) + 1)
-                )
-            )
-            things.update((t.sim.iccid, t) for page in pages for t in page)
-            self._listed = things
-            return list(things.values())
-        number, page = 1, first
-        while len(page) >= PAGE_SIZE:
-            number += 1
-            page, _ = await self._things_page(number)
-            new = {t.sim.iccid: t for t in page if t.sim.iccid not in things}
-            if not new:
-                # A server that ignores ``page`` would otherwise be walked forever.
-                break
-            things.update(new)
-        self._listed = things
-        return list(things.values())
 
-    @override
-    async def get_sim(self, iccid: str) -> Sim:
-        return (await self.get_thing(iccid)).sim
+        async def things_of(number: int) -> Sequence[Thing]:
+            things, _ = await self._things_page(number)
+            return things
+
+        self._listed = await fetch_pages(
+            things_of,
+            first,
+            None if total is None else math.ceil(total / PAGE_SIZE),
+            lambda thing: thing.sim.iccid,
+            page_size=PAGE_SIZE,
+            limit=self._semaphore,
+        )
+        return list(self._listed.values())
 
     async def get_thing(self, iccid: str) -> Thing:
         """One Thing, with its current ``cas``."""
@@ -337,13 +314,6 @@ class KpnSimClient(SimClient):
             if err.status != HTTPStatus.PRECONDITION_FAILED:
                 raise
             await self._write_tag(iccid, label)
-
-    @override
-    async def get_session(self, iccid: str) -> SimSession:
-        sessions = await self.get_sessions([iccid])
-        if iccid not in sessions:
-            raise NotFoundError(f"{self.provider}: no session status for the SIM")
-        return sessions[iccid]
 
     @override
     async def get_sessions(self, iccids: Iterable[str]) -> dict[str, SimSession]:
@@ -419,11 +389,6 @@ class KpnSimClient(SimClient):
             params={"page": number, "pageSize": page_size},
         )
         return parse_things_page(response, self._parsed, (number, page_size))
-
-    async def _bounded_things_page(self, number: int) -> Sequence[Thing]:
-        async with self._semaphore:
-            things, _ = await self._things_page(number)
-            return things
 
     async def _session_batch(self, iccids: list[str]) -> dict[str, SimSession]:
         async with self._semaphore:

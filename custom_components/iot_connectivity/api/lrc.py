@@ -210,6 +210,15 @@ def _gateway_count(lrrs: Any) -> int | None:
     return None
 
 
+def _unsigned(value: Any, bits: int) -> int | None:
+    """A LoRaWAN field of ``bits`` bits (FPort 8, frame counters 32); else None.
+
+    A value outside its field's range is no frame's: it is taken as missing.
+    """
+    number = opt_int(value)
+    return number if number is not None and 0 <= number < 1 << bits else None
+
+
 def parse_uplink(body: Any) -> LoraUplink:
     """Parse a pushed uplink (``{"DevEUI_uplink": {...}}`` or the inner object).
 
@@ -218,9 +227,9 @@ def parse_uplink(body: Any) -> LoraUplink:
     fields = _uplink_fields(as_mapping(body, "ThingPark uplink"))
     return LoraUplink(
         eui=require_str(fields, "DevEUI", "ThingPark uplink").upper(),
-        port=opt_int(fields.get("FPort")),
-        fcnt_up=opt_int(fields.get("FCntUp")),
-        fcnt_down=opt_int(fields.get("FCntDn")),
+        port=_unsigned(fields.get("FPort"), 8),
+        fcnt_up=_unsigned(fields.get("FCntUp"), 32),
+        fcnt_down=_unsigned(fields.get("FCntDn"), 32),
         payload_hex=opt_str(fields.get("payload_hex")) or "",
         rssi=opt_float(fields.get("LrrRSSI")),
         snr=opt_float(fields.get("LrrSNR")),

@@ -18,6 +18,7 @@ class Provider(StrEnum):
     TMOBILE_EASY_CONNECT = "tmobile_easy_connect"
     INFOBIP_IOT = "infobip_iot"
     KPN_LORA = "kpn_lora"
+    ONENCE = "1nce"
 
 
 class Capability(StrEnum):
@@ -51,7 +52,7 @@ class SimStatus(StrEnum):
 
 
 class QuotaStatus(StrEnum):
-    """How much of a quota is left (T-Mobile ``quota_status.id`` 0/1/2)."""
+    """How much of a quota is left (management API ``quota_status.id`` 0/1/2)."""
 
     OK = "ok"
     LOW = "low"
@@ -240,25 +241,6 @@ class ConnectivityPlan:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class FrameStatistics:
-    """One (aggregated) slot of uplink or downlink frames."""
-
-    direction: str
-    """UPLINK or DOWNLINK."""
-    date: datetime | None = None
-    device_eui: str | None = None
-    frame_count: int | None = None
-    payload_size: int | None = None
-    rssi: float | None = None
-    snr: float | None = None
-    average_per: float | None = None
-    received_on_time: int | None = None
-    received_late: int | None = None
-    sent_with_success: int | None = None
-    sent_with_failure: int | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class LoraUplink:
     """An uplink pushed by ThingPark (``DevEUI_uplink``)."""
 
@@ -282,7 +264,7 @@ class LoraUplink:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SmsMultipart:
-    """Where a pushed SMS part belongs (T-Mobile ``multi_part_info``)."""
+    """Where a pushed SMS part belongs (management API ``multi_part_info``)."""
 
     part: int
     total: int
@@ -291,7 +273,7 @@ class SmsMultipart:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SmsReceived:
-    """An SMS sent by a SIM and pushed to us (T-Mobile SMS MO)."""
+    """An SMS sent by a SIM and pushed to us (management API SMS MO)."""
 
     id: str
     iccid: str
@@ -305,7 +287,7 @@ class SmsReceived:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SmsDeliveryReport:
-    """A delivery report pushed for an SMS we sent (T-Mobile)."""
+    """A delivery report pushed for an SMS we sent (management API)."""
 
     id: str
     iccid: str | None

@@ -86,14 +86,11 @@ class SmsRules:
     """Concatenated parts the provider accepts for one message."""
     max_characters: int | None = None
     """An absolute character limit the provider documents (Infobip: 160)."""
-    supports_ucs2: bool = True
 
     def check(self, text: str, encoding: SmsEncoding | None = None) -> SmsInfo:
         """The message's :class:`SmsInfo`, or SmsValidationError saying why not."""
         if not text.strip():
             raise SmsValidationError("empty", "The message is empty")
-        if not self.supports_ucs2:
-            encoding = SmsEncoding.GSM7
         info = sms_info(text, encoding)
         if self.max_characters is not None and len(text) > self.max_characters:
             raise SmsValidationError(

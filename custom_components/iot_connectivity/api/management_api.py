@@ -1,9 +1,15 @@
-"""T-Mobile NL IoT Easy Connect: the customer management API.
+"""The management API of T-Mobile IoT Easy Connect and 1NCE: one client, two operators.
 
-The provider's guide documents the paths, the token exchange and the SMS payloads
+T-Mobile NL IoT Easy Connect runs on the management API that 1NCE publishes: the
+same paths, the same token request, the same fields. :class:`ManagementApiClient`
+talks to either; an :class:`Operator` (:data:`TMOBILE`, :data:`ONENCE`) sets the
+address, the token request, how the account is identified, where the network
+session is read, the SMS rules and the quirks.
+
+T-Mobile's guide documents the paths, the token exchange and the SMS payloads
 (send, delivery report, SMS MO). The resource shapes are inferred from the public
-OpenAPI file of the API that shares these paths (1NCE's management API); each one
-lives in a single parser below, so a correction is a one-line change:
+OpenAPI file of the same API (1NCE's); each one lives in a single parser below,
+so a correction is a one-line change:
 
 - SIM, quota, daily usage and connectivity records take the OpenAPI field names;
 - a quota's status is ``quota_status.id`` when the answer has one, otherwise it is
@@ -11,7 +17,36 @@ lives in a single parser below, so a correction is a one-line change:
 - ``subscriber_info.state`` ``ATTACHED`` / ``ONLINE`` means online, ``OFFLINE`` /
   ``DETACHED`` offline; other values (``not_provided_from_vlr``) are unknown;
 - a top-up takes no volume: the provider adds the contract's package;
-- the SMS gateway concatenates long messages (up to six parts is assumed).
+- T-Mobile's SMS gateway concatenates long messages (up to six parts is assumed).
+
+1NCE, CONFIRMED by its published OpenAPI files and documentation (sources in
+``docs/providers.md``):
+
+- the base is ``https://api.1nce.com/management-api``; ``POST /oauth/token`` takes
+  HTTP Basic auth and the JSON body ``{"grant_type": "client_credentials"}``; its
+  answer has no ``orgId``;
+- refused credentials answer 400 ``BadCredentials`` (an older edition:
+  ``CognitoAuthenticationError``), a missing username or password 400
+  ``AuthValidationError``;
+- an API user's username starts with the account number and an underscore;
+- quota answers carry no ``quota_status``;
+- ``GET /v1/sims/{iccid}/status`` says ``ONLINE`` / ``ATTACHED`` / ``OFFLINE`` and
+  names the operator and country; ``connectivity_info`` answers on 2G/3G only;
+- one ``POST /v1/sims/{iccid}/sms`` is one SMS part: 160 GSM-7 or 70 UCS-2
+  characters;
+- reset and top-up are T-Mobile's requests; a 1NCE top-up is a paid order of
+  500 MB and 250 SMS;
+- pushed SMS MO and delivery reports carry numbers where T-Mobile's carry strings.
+
+1NCE, INFERRED:
+
+- the account id is the username's leading number when it is followed by an
+  underscore, else the lower-cased username (an owner's e-mail login);
+- a wrong password of an existing user is refused as an unknown user is;
+- ``ONLINE`` and ``ATTACHED`` both mean online; ``last_seen`` is the later of
+  ``location.last_updated`` and ``location.last_updated_gprs``;
+- the ``/v1`` paths serve every account (1NCE also publishes ``/v2`` ones);
+- 1NCE's MB is the decimal one as well (its v2 file counts 1,024 kB to the MB).
 
 Data volumes arrive in MB; this module counts 1 MB as 1,000,000 bytes, the decimal
 megabyte, so a provider figure shown in MB stays the same number.
@@ -20,14 +55,17 @@ megabyte, so a provider figure shown in MB stays the same number.
 from __future__ import annotations
 
 import asyncio
-import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from functools import partial
 import math
-from typing import TYPE_CHECKING, Any, override
+import re
+from typing import Any, override
 from urllib.parse import quote
 
+import aiohttp
 from yarl import URL
 
 from ._http import (
@@ -37,7 +75,7 @@ from ._http import (
     Response,
     TokenAuthenticator,
 )
-from ._pages import ParsedPages
+from ._pages import ParsedPages, fetch_pages
 from ._parse import (
     as_list,
     as_mapping,
@@ -51,7 +89,7 @@ from ._parse import (
     require_str,
 )
 from .base import SimClient, UnsupportedOperationError
-from .errors import AuthenticationError, InvalidResponseError
+from .errors import AuthenticationError, InvalidRequestError, InvalidResponseError
 from .models import (
     AccountInfo,
     Capability,
@@ -69,18 +107,14 @@ from .models import (
 )
 from .sms import SmsEncoding, SmsRules, SmsValidationError
 
-if TYPE_CHECKING:
-    import aiohttp
-
 TMOBILE_URL = "https://api-easyconnect.iot.t-mobile.nl"
+ONENCE_URL = "https://api.1nce.com"
 BASE_PATH = "/management-api"
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, not a secret
 SIMS_PATH = "/v1/sims"
 PAGE_SIZE = 100
 """The largest page the SIM list serves."""
-_SIM_LIST = list_of("T-Mobile SIM list")
-MAX_PAGES = 1_000
-"""The most pages (100,000 SIMs) a paging header is trusted with at once."""
+_SIM_LIST = list_of("Management API SIM list")
 BYTES_PER_MB = 1_000_000
 LOW_QUOTA_SHARE = 0.2
 """Below this share of its total a quota is low (``quota_status.id`` 1)."""
@@ -101,6 +135,8 @@ _ENCODING_BY_DCS: dict[int, SmsEncoding | None] = {
     DCS_UCS2: SmsEncoding.UCS2,
 }
 """Data coding schemes the API takes; 8-bit data (4) is checked as text."""
+_ACCOUNT_NUMBER = re.compile(r"(\d+)_")
+"""The account number an API user's name starts with (``12345678_name``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,24 +151,24 @@ class TokenAnswer:
 
 def parse_token(data: Any) -> TokenAnswer:
     """Parse the answer of ``POST /oauth/token``."""
-    token = as_mapping(data, "T-Mobile token")
+    token = as_mapping(data, "Management API token")
     if str(token.get("token_type", "bearer")).lower() != "bearer":
-        raise AuthenticationError("T-Mobile token: unexpected token type")
+        raise AuthenticationError("Management API token: unexpected token type")
     return TokenAnswer(
-        access_token=require_str(token, "access_token", "T-Mobile token"),
+        access_token=require_str(token, "access_token", "Management API token"),
         expires_in=opt_float(token.get("expires_in")),
         org_id=opt_str(token.get("orgId")),
         user_id=opt_str(token.get("userId")),
     )
 
 
-def parse_sim(data: Any) -> Sim:
-    """Parse one ``SIM_card`` record."""
-    sim = as_mapping(data, "T-Mobile SIM")
+def parse_sim(data: Any, provider: Provider) -> Sim:
+    """Parse one ``SIM_card`` record of ``provider``'s API."""
+    sim = as_mapping(data, "Management API SIM")
     raw_status = opt_str(sim.get("status"))
     return Sim(
-        iccid=require_str(sim, "iccid", "T-Mobile SIM"),
-        provider=Provider.TMOBILE_EASY_CONNECT,
+        iccid=require_str(sim, "iccid", "Management API SIM"),
+        provider=provider,
         status=_STATUS_FROM_API.get(raw_status or "", SimStatus.UNKNOWN),
         raw_status=raw_status,
         name=opt_str(sim.get("label")),
@@ -146,11 +182,11 @@ def parse_sim(data: Any) -> Sim:
 
 def sim_update_body(data: Any) -> dict[str, Any]:
     """Build the ``PUT /v1/sims/{iccid}`` body that keeps a SIM record as it is."""
-    sim = as_mapping(data, "T-Mobile SIM")
+    sim = as_mapping(data, "Management API SIM")
     body: dict[str, Any] = {
-        "iccid": require_str(sim, "iccid", "T-Mobile SIM"),
+        "iccid": require_str(sim, "iccid", "Management API SIM"),
         "imei_lock": opt_bool(sim.get("imei_lock")) or False,
-        "status": require_str(sim, "status", "T-Mobile SIM"),
+        "status": require_str(sim, "status", "Management API SIM"),
     }
     if (label := opt_str(sim.get("label"))) is not None:
         body["label"] = label
@@ -168,7 +204,8 @@ def parse_usage(
     stats = [
         opt_mapping(day)
         for day in as_list(
-            as_mapping(data, "T-Mobile usage").get("stats"), "T-Mobile usage stats"
+            as_mapping(data, "Management API usage").get("stats"),
+            "Management API usage stats",
         )
     ]
     return SimUsage(
@@ -183,8 +220,8 @@ def parse_usage(
 
 def parse_quota(data_quota: Any, sms_quota: Any, *, iccid: str) -> SimQuota:
     """Combine the answers of ``quota/data`` (MB) and ``quota/sms`` (messages)."""
-    data = as_mapping(data_quota, "T-Mobile data quota")
-    sms = as_mapping(sms_quota, "T-Mobile SMS quota")
+    data = as_mapping(data_quota, "Management API data quota")
+    sms = as_mapping(sms_quota, "Management API SMS quota")
     return SimQuota(
         iccid=iccid,
         data_left_bytes=_bytes(opt_float(data.get("volume"))),
@@ -198,12 +235,12 @@ def parse_quota(data_quota: Any, sms_quota: Any, *, iccid: str) -> SimQuota:
     )
 
 
-def parse_session(data: Any, *, iccid: str) -> SimSession:
+def parse_session(data: Any, iccid: str) -> SimSession:
     """Parse a ``connectivity_info`` answer.
 
     ``last_seen`` is the reply time less ``age_of_location`` (minutes).
     """
-    info = as_mapping(data, "T-Mobile connectivity info")
+    info = as_mapping(data, "Management API connectivity info")
     subscriber = opt_mapping(info.get("subscriber_info"))
     location = opt_mapping(subscriber.get("location"))
     state = (opt_str(subscriber.get("state")) or "").upper()
@@ -219,9 +256,38 @@ def parse_session(data: Any, *, iccid: str) -> SimSession:
     )
 
 
+def parse_status_session(data: Any, iccid: str) -> SimSession:
+    """Parse a ``GET /v1/sims/{iccid}/status`` answer (1NCE's ``Connectivity``).
+
+    ``ONLINE`` (a data session) and ``ATTACHED`` (none) are both online;
+    ``last_seen`` is the later of the location updates of the circuit- and
+    the packet-switched network.
+    """
+    answer = as_mapping(data, "Management API SIM status")
+    location = opt_mapping(answer.get("location"))
+    pdp_context = opt_mapping(answer.get("pdp_context"))
+    updates = [
+        moment
+        for key in ("last_updated", "last_updated_gprs")
+        if (moment := opt_datetime(location.get(key))) is not None
+    ]
+    return SimSession(
+        iccid=iccid,
+        online=_ONLINE_BY_STATE.get((opt_str(answer.get("status")) or "").upper()),
+        operator=_name(location.get("operator")),
+        country=_name(location.get("country")),
+        rat=opt_str(opt_mapping(pdp_context.get("rat_type")).get("description")),
+        ip_address=opt_str(pdp_context.get("ue_ip_address")),
+        last_seen=max(updates, default=None),
+    )
+
+
 def parse_sms_mo(data: Any) -> SmsReceived:
-    """Parse an SMS MO the gateway POSTs; ``endpoint.name`` is the sender's ICCID."""
-    what = "T-Mobile SMS MO"
+    """Parse an SMS MO the gateway POSTs; ``endpoint.name`` is the sender's ICCID.
+
+    T-Mobile sends the values as strings, 1NCE as numbers: both are read.
+    """
+    what = "Management API SMS MO"
     sms = as_mapping(data, what)
     text = sms.get("payload")
     if not isinstance(text, str):
@@ -240,7 +306,7 @@ def parse_sms_mo(data: Any) -> SmsReceived:
 
 def parse_delivery_report(data: Any) -> SmsDeliveryReport:
     """Parse the delivery report the gateway PATCHes for an SMS MT."""
-    what = "T-Mobile delivery report"
+    what = "Management API delivery report"
     report = as_mapping(data, what)
     status = opt_mapping(report.get("status"))
     return SmsDeliveryReport(
@@ -251,6 +317,25 @@ def parse_delivery_report(data: Any) -> SmsDeliveryReport:
         submitted_at=opt_datetime(report.get("submit_date")),
         final_at=opt_datetime(report.get("final_date")),
     )
+
+
+def organisation_account(answer: TokenAnswer | None, username: str) -> AccountInfo:
+    """The organisation the token answer names (``orgId``): T-Mobile's account."""
+    if answer is None or answer.org_id is None:
+        raise InvalidResponseError("Management API token: missing orgId")
+    extra = {"user_id": answer.user_id} if answer.user_id is not None else {}
+    return AccountInfo(account_id=answer.org_id, extra=extra)
+
+
+def api_user_account(answer: TokenAnswer | None, username: str) -> AccountInfo:
+    """The account number an API user's name starts with: 1NCE's account.
+
+    1NCE's token answer names no organisation. An owner signs in with an
+    e-mail address, which holds no number: the lower-cased username stands in.
+    """
+    number = _ACCOUNT_NUMBER.match(username)
+    account_id = number.group(1) if number else username.lower()
+    return AccountInfo(account_id=account_id, name=username)
 
 
 def _minutes_before(moment: datetime | None, minutes: float | None) -> datetime | None:
@@ -328,53 +413,143 @@ def _sim_path(iccid: str, resource: str = "") -> str:
     return f"{SIMS_PATH}/{quote(iccid, safe='')}{resource}"
 
 
-class TMobileAuth(TokenAuthenticator):
-    """The OAuth2 client-credentials token of one portal user (Basic auth)."""
+class TokenRequest(StrEnum):
+    """How the token request carries its grant."""
 
-    default_lifetime = 240 * 60.0
-    """The guide's 240 minutes, for an answer without ``expires_in``."""
+    FORM = "form"
+    JSON = "json"
 
-    def __init__(self, http: HttpClient, username: str, password: str) -> None:
+
+@dataclass(frozen=True, slots=True)
+class SessionSource:
+    """Where an operator reports a SIM's network session, and how to read it."""
+
+    path: str
+    """Below ``/v1/sims/{iccid}``."""
+    endpoint: str
+    """The request's name, for counting."""
+    parse: Callable[[Any, str], SimSession]
+    """Reads the answer for the SIM with the given ICCID."""
+
+
+CONNECTIVITY_INFO = SessionSource(
+    "/connectivity_info", "connectivity_info", parse_session
+)
+SIM_STATUS = SessionSource("/status", "status", parse_status_session)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Operator:
+    """One operator of the management API: where it is and what it does its own way."""
+
+    provider: Provider
+    url: str
+    """The production origin; ``/management-api`` is appended."""
+    token_path: str = TOKEN_PATH
+    """Below ``/management-api``."""
+    token_request: TokenRequest
+    token_lifetime: float
+    """Seconds a token lasts when the answer has no ``expires_in``."""
+    account_of: Callable[[TokenAnswer | None, str], AccountInfo]
+    """The account, from the latest token answer and the username."""
+    refused_credentials: frozenset[str] = frozenset()
+    """``errorCode`` values of a 400 token answer that refuse the credentials."""
+    session: SessionSource
+    sms_rules: SmsRules
+    capabilities: frozenset[Capability]
+
+
+CAPABILITIES = frozenset(
+    {
+        Capability.SET_STATUS,
+        Capability.LABEL,
+        Capability.USAGE,
+        Capability.QUOTA,
+        Capability.SESSION,
+        Capability.SMS,
+        Capability.SMS_DCS,
+        Capability.RESET,
+        Capability.TOP_UP,
+    }
+)
+"""What both operators' APIs can do."""
+
+TMOBILE = Operator(
+    provider=Provider.TMOBILE_EASY_CONNECT,
+    url=TMOBILE_URL,
+    token_request=TokenRequest.FORM,
+    # The guide's 240 minutes.
+    token_lifetime=240 * 60.0,
+    account_of=organisation_account,
+    session=CONNECTIVITY_INFO,
+    # Concatenation is inferred (the API has a ``udh`` field); six parts assumed.
+    sms_rules=SmsRules(max_parts=6),
+    capabilities=CAPABILITIES,
+)
+"""T-Mobile NL IoT Easy Connect: a portal user with the API-Access role."""
+
+ONENCE = Operator(
+    provider=Provider.ONENCE,
+    url=ONENCE_URL,
+    token_request=TokenRequest.JSON,
+    token_lifetime=3600.0,
+    account_of=api_user_account,
+    refused_credentials=frozenset(
+        {"BadCredentials", "CognitoAuthenticationError", "AuthValidationError"}
+    ),
+    session=SIM_STATUS,
+    # The caller would have to split longer messages into one request per part.
+    sms_rules=SmsRules(max_parts=1),
+    capabilities=CAPABILITIES,
+)
+"""1NCE: a portal API user (or the owner), the username carrying the account."""
+
+
+class ManagementApiAuth(TokenAuthenticator):
+    """The OAuth2 client-credentials token of one user (Basic auth)."""
+
+    def __init__(
+        self, http: HttpClient, operator: Operator, username: str, password: str
+    ) -> None:
         """Fetch tokens through ``http`` (the ``/management-api`` base)."""
         super().__init__()
         self._http = http
-        credentials = f"{username}:{password}".encode()
-        self._authorization = f"Basic {base64.b64encode(credentials).decode('ascii')}"
+        self._operator = operator
+        self.username = username
+        self._password = password
+        self.default_lifetime = operator.token_lifetime
         self.answer: TokenAnswer | None = None
-        """The latest token answer: it names the organisation and the user."""
+        """The latest token answer (T-Mobile's names the organisation)."""
 
     @override
     async def _fetch_token(self) -> tuple[str, float | None]:
-        response = await self._http.request(
-            "POST",
-            TOKEN_PATH,
-            endpoint="token",
-            form={"grant_type": "client_credentials"},
-            headers={"Authorization": self._authorization},
-        )
+        try:
+            authorization = aiohttp.encode_basic_auth(self.username, self._password)
+        except ValueError as err:
+            raise AuthenticationError("A username may not contain ':'") from err
+        grant = {"grant_type": "client_credentials"}
+        as_json = self._operator.token_request is TokenRequest.JSON
+        try:
+            response = await self._http.request(
+                "POST",
+                self._operator.token_path,
+                endpoint="token",
+                json_body=grant if as_json else None,
+                form=None if as_json else grant,
+                headers={"Authorization": authorization},
+            )
+        except InvalidRequestError as err:
+            if err.provider_code not in self._operator.refused_credentials:
+                raise
+            raise AuthenticationError(
+                f"token: credentials refused ({err.provider_code})", status=err.status
+            ) from err
         self.answer = parse_token(response.json())
         return self.answer.access_token, self.answer.expires_in
 
 
-class TMobileClient(SimClient):
-    """An IoT Easy Connect account, reached with a portal user's credentials."""
-
-    provider = Provider.TMOBILE_EASY_CONNECT
-    capabilities = frozenset(
-        {
-            Capability.SET_STATUS,
-            Capability.LABEL,
-            Capability.USAGE,
-            Capability.QUOTA,
-            Capability.SESSION,
-            Capability.SMS,
-            Capability.SMS_DCS,
-            Capability.RESET,
-            Capability.TOP_UP,
-        }
-    )
-    sms_rules = SmsRules(max_parts=6)
-    """Concatenation is inferred (the API has a ``udh`` field); six parts assumed."""
+class ManagementApiClient(SimClient):
+    """An account on one operator's management API, by a user's credentials."""
 
     def __init__(
         self,
@@ -382,65 +557,54 @@ class TMobileClient(SimClient):
         username: str,
         password: str,
         *,
-        url: str = TMOBILE_URL,
+        operator: Operator,
+        url: str | None = None,
         timeout: aiohttp.ClientTimeout | None = None,
     ) -> None:
-        """Talk to ``url`` (an origin; ``/management-api`` is appended)."""
+        """Talk to ``url`` (an origin, the operator's by default)."""
         super().__init__()
+        self.operator = operator
+        self.provider = operator.provider
+        self.capabilities = operator.capabilities
+        self.sms_rules = operator.sms_rules
+        origin = (url or operator.url).rstrip("/")
         self._http = HttpClient(
-            session, url.rstrip("/") + BASE_PATH, timeout=timeout or DEFAULT_TIMEOUT
+            session, origin + BASE_PATH, timeout=timeout or DEFAULT_TIMEOUT
         )
-        self._auth = TMobileAuth(self._http, username, password)
+        self._auth = ManagementApiAuth(self._http, operator, username, password)
         self._api = ProviderApi(self._http, self._auth)
-        self._parsed = ParsedPages(parse_sim)
+        self._parsed = ParsedPages(partial(parse_sim, provider=operator.provider))
 
     def __repr__(self) -> str:
-        """Show where it talks to, never the credentials."""
-        return f"<TMobileClient {self._http.base_url}>"
+        """Show the operator and where it talks to, never the credentials."""
+        return f"<ManagementApiClient {self.provider} {self._http.base_url}>"
 
+    @override
     async def get_account(self) -> AccountInfo:
-        """Authenticate, prove API access, and name the organisation (``orgId``)."""
+        """Authenticate, prove API access, and identify the account."""
         await self._api.request(
             "GET", SIMS_PATH, "list_sims", params={"page": 1, "pageSize": 1}
         )
-        answer = self._auth.answer
-        if answer is None or answer.org_id is None:
-            raise InvalidResponseError("T-Mobile token: missing orgId")
-        extra = {"user_id": answer.user_id} if answer.user_id is not None else {}
-        return AccountInfo(account_id=answer.org_id, extra=extra)
+        return self.operator.account_of(self._auth.answer, self._auth.username)
 
+    @override
     async def list_sims(self) -> list[Sim]:
-        """Every SIM: page 1, then the remaining pages concurrently.
-
-        A page count beyond :data:`MAX_PAGES` is not trusted: those pages are
-        read one by one until a short page.
-        """
+        """Every SIM: page 1, then the pages its headers count (see fetch_pages)."""
         first, headers = await self._sim_page(1)
-        pages = _page_count(headers, len(first))
-        if pages <= MAX_PAGES:
-            rest = await asyncio.gather(
-                *(self._bounded_sim_page(page) for page in range(2, pages + 1))
-            )
-        else:
-            rest = await self._following_pages(first)
-        sims = (sim for batch in (first, *rest) for sim in batch)
-        return list({sim.iccid: sim for sim in sims}.values())
 
-    async def _following_pages(self, first: Sequence[Sim]) -> list[Sequence[Sim]]:
-        """The pages after ``first``, one by one until a short or a known one."""
-        seen = {sim.iccid for sim in first}
-        pages: list[Sequence[Sim]] = []
-        number, page = 1, first
-        while len(page) >= PAGE_SIZE:
-            number += 1
-            page, _ = await self._sim_page(number)
-            new = {sim.iccid for sim in page} - seen
-            if not new:
-                # A server that ignores ``page`` would otherwise be walked forever.
-                break
-            seen |= new
-            pages.append(page)
-        return pages
+        async def sims_of(page: int) -> Sequence[Sim]:
+            sims, _ = await self._sim_page(page)
+            return sims
+
+        sims = await fetch_pages(
+            sims_of,
+            first,
+            _page_count(headers, len(first)),
+            lambda sim: sim.iccid,
+            page_size=PAGE_SIZE,
+            limit=self._semaphore,
+        )
+        return list(sims.values())
 
     async def _sim_page(self, page: int) -> tuple[Sequence[Sim], Mapping[str, str]]:
         response = await self._api.request(
@@ -449,24 +613,15 @@ class TMobileClient(SimClient):
         _, sims = self._parsed.parse(page, response, _SIM_LIST)
         return sims, response.headers
 
-    async def _bounded_sim_page(self, page: int) -> Sequence[Sim]:
-        async with self._semaphore:
-            sims, _ = await self._sim_page(page)
-            return sims
-
-    async def get_sim(self, iccid: str) -> Sim:
-        """One SIM."""
-        return parse_sim(
-            (await self._api.request("GET", _sim_path(iccid), "get_sim")).json()
-        )
-
+    @override
     async def set_status(self, iccid: str, status: SimStatus) -> None:
         """Enable (ACTIVE) or disable (SUSPENDED) a SIM."""
         api_status = _STATUS_TO_API.get(status)
         if api_status is None:
-            raise UnsupportedOperationError(f"T-Mobile cannot make a SIM {status}")
+            raise UnsupportedOperationError(f"{self.provider}: set_status {status}")
         await self._update_sim(iccid, status=api_status)
 
+    @override
     async def set_label(self, iccid: str, label: str) -> None:
         """Change a SIM's label."""
         await self._update_sim(iccid, label=label)
@@ -484,6 +639,7 @@ class TMobileClient(SimClient):
             body["label"] = label
         await self._api.request("PUT", _sim_path(iccid), "update_sim", json_body=body)
 
+    @override
     async def get_usage(self, iccid: str) -> SimUsage:
         """Sum this calendar month's daily records (UTC dates)."""
         end = datetime.now(UTC).date()
@@ -498,6 +654,7 @@ class TMobileClient(SimClient):
             response.json(), iccid=iccid, period_start=start, period_end=end
         )
 
+    @override
     async def get_quota(self, iccid: str) -> SimQuota:
         """Fetch the data and the SMS quota together."""
         data, sms = await asyncio.gather(
@@ -506,13 +663,20 @@ class TMobileClient(SimClient):
         )
         return parse_quota(data.json(), sms.json(), iccid=iccid)
 
-    async def get_session(self, iccid: str) -> SimSession:
-        """Whether and where the SIM is attached."""
-        response = await self._api.request(
-            "GET", _sim_path(iccid, "/connectivity_info"), "connectivity_info"
-        )
-        return parse_session(response.json(), iccid=iccid)
+    @override
+    async def get_sessions(self, iccids: Iterable[str]) -> dict[str, SimSession]:
+        """One request per SIM, a few at a time."""
+        return await self.gather_by_iccid(iccids, self.get_session)
 
+    async def get_session(self, iccid: str) -> SimSession:
+        """Whether and where the SIM is attached, from the operator's session source."""
+        source = self.operator.session
+        response = await self._api.request(
+            "GET", _sim_path(iccid, source.path), source.endpoint
+        )
+        return source.parse(response.json(), iccid)
+
+    @override
     async def send_sms(
         self, iccid: str, message: str, *, dcs: int | None = None
     ) -> SmsResult:
@@ -534,12 +698,14 @@ class TMobileClient(SimClient):
         )
         return SmsResult(message_id=_created_id(response))
 
+    @override
     async def reset_connectivity(self, iccid: str) -> None:
         """Queue a network re-attach."""
         await self._api.request("POST", _sim_path(iccid, "/reset"), "reset")
 
+    @override
     async def top_up(self, iccid: str) -> None:
-        """Order a data top-up: the API takes no volume, the contract's package is added."""
+        """Order a top-up: the API takes no volume, the contract's package is added."""
         await self._api.request("POST", _sim_path(iccid, "/topup"), "top_up")
 
 
@@ -551,4 +717,6 @@ def _page_count(headers: Mapping[str, str], first_page_size: int) -> int:
         return math.ceil(total / PAGE_SIZE)
     if first_page_size < PAGE_SIZE:
         return 1
-    raise InvalidResponseError("T-Mobile SIM list: a full page without paging headers")
+    raise InvalidResponseError(
+        "Management API SIM list: a full page without paging headers"
+    )

@@ -1,4 +1,4 @@
-"""The T-Mobile client against the emulator over real HTTP, and its parsers."""
+"""The management API client for T-Mobile against the emulator, and its parsers."""
 
 from __future__ import annotations
 
@@ -21,6 +21,20 @@ from custom_components.iot_connectivity.api.errors import (
     RateLimitedError,
     TokenExpiredError,
 )
+from custom_components.iot_connectivity.api.management_api import (
+    TMOBILE,
+    TMOBILE_URL,
+    ManagementApiClient,
+    TokenAnswer,
+    parse_delivery_report,
+    parse_quota,
+    parse_session,
+    parse_sim,
+    parse_sms_mo,
+    parse_token,
+    parse_usage,
+    sim_update_body,
+)
 from custom_components.iot_connectivity.api.models import (
     AccountInfo,
     Capability,
@@ -36,25 +50,12 @@ from custom_components.iot_connectivity.api.models import (
     SmsReceived,
 )
 from custom_components.iot_connectivity.api.sms import SmsValidationError
-from custom_components.iot_connectivity.api.tmobile import (
-    TMOBILE_URL,
-    TMobileClient,
-    TokenAnswer,
-    parse_delivery_report,
-    parse_quota,
-    parse_session,
-    parse_sim,
-    parse_sms_mo,
-    parse_token,
-    parse_usage,
-    sim_update_body,
-)
 from iot_emulator.core import Fault, FaultKind
 from iot_emulator.examples import load_example
+from iot_emulator.management_api import DailyUsage
 from iot_emulator.tmobile import (
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
-    DailyUsage,
     TMobileEmulator,
     push_sms_mo,
 )
@@ -85,8 +86,15 @@ def url(emulator: EmulatorServer) -> str:
 
 
 @pytest.fixture
-def client(http_session: aiohttp.ClientSession, url: str) -> TMobileClient:
-    return TMobileClient(http_session, DEFAULT_USERNAME, DEFAULT_PASSWORD, url=url)
+def client(http_session: aiohttp.ClientSession, url: str) -> ManagementApiClient:
+    return ManagementApiClient(
+        http_session, DEFAULT_USERNAME, DEFAULT_PASSWORD, operator=TMOBILE, url=url
+    )
+
+
+async def listed(client: ManagementApiClient, iccid: str) -> Sim:
+    """The SIM with ``iccid`` as the client lists it."""
+    return next(sim for sim in await client.list_sims() if sim.iccid == iccid)
 
 
 @pytest.fixture
@@ -103,14 +111,15 @@ async def receiver(aiohttp_raw_server) -> tuple[str, list[Any]]:
 
 
 def test_client_declares_the_provider(http_session: aiohttp.ClientSession) -> None:
-    client = TMobileClient(http_session, "user", HIDDEN)
+    client = ManagementApiClient(http_session, "user", HIDDEN, operator=TMOBILE)
     assert TMOBILE_URL == "https://api-easyconnect.iot.t-mobile.nl"
     assert client.provider is Provider.TMOBILE_EASY_CONNECT
     assert Capability.TOP_UP in client.capabilities
     assert Capability.BULK_USAGE not in client.capabilities
     assert client.sms_rules.max_parts == 6
     assert repr(client) == (
-        "<TMobileClient https://api-easyconnect.iot.t-mobile.nl/management-api>"
+        "<ManagementApiClient tmobile_easy_connect "
+        "https://api-easyconnect.iot.t-mobile.nl/management-api>"
     )
     assert HIDDEN not in repr(client._auth)
 
@@ -119,7 +128,7 @@ def test_client_declares_the_provider(http_session: aiohttp.ClientSession) -> No
 
 
 async def test_get_account_names_the_organisation(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     assert await client.get_account() == AccountInfo(
         account_id="4321", extra={"user_id": "1001"}
@@ -134,20 +143,22 @@ async def test_get_account_names_the_organisation(
 async def test_wrong_password_is_an_authentication_error(
     http_session: aiohttp.ClientSession, url: str
 ) -> None:
-    client = TMobileClient(http_session, DEFAULT_USERNAME, HIDDEN, url=url)
+    client = ManagementApiClient(
+        http_session, DEFAULT_USERNAME, HIDDEN, operator=TMOBILE, url=url
+    )
     with pytest.raises(AuthenticationError) as err:
         await client.get_account()
     assert HIDDEN not in str(err.value)
 
 
 async def test_token_is_cached_and_renewed_after_expiry(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
-    await client.get_sim(ICCID)
-    await client.get_sim(ICCID)
+    await client.get_session(ICCID)
+    await client.get_session(ICCID)
     assert len(tmobile.requests_to("token")) == 1
     tmobile.tokens.expire_all()
-    assert (await client.get_sim(ICCID)).iccid == ICCID
+    assert (await client.get_session(ICCID)).iccid == ICCID
     assert len(tmobile.requests_to("token")) == 2
     tmobile.tokens.revoke_all()
     assert (await client.get_quota(ICCID)).iccid == ICCID
@@ -155,33 +166,35 @@ async def test_token_is_cached_and_renewed_after_expiry(
 
 
 async def test_short_token_lifetime_is_renewed_before_it_runs_out(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     tmobile.tokens.lifetime = 1
-    await client.get_sim(ICCID)
+    await client.get_session(ICCID)
     await asyncio.sleep(0.95)
-    await client.get_sim(ICCID)
+    await client.get_session(ICCID)
     assert len(tmobile.requests_to("token")) == 2
-    first, second = tmobile.requests_to("get_sim")
+    first, second = tmobile.requests_to("connectivity_info")
     assert first.headers["Authorization"] != second.headers["Authorization"]
 
 
 async def test_revoked_credentials_mid_run(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
-    await client.get_sim(ICCID)
+    await client.get_session(ICCID)
     tmobile.credentials[DEFAULT_USERNAME] = "changed"
     tmobile.tokens.revoke_all()
     with pytest.raises(AuthenticationError):
-        await client.get_sim(ICCID)
+        await client.get_session(ICCID)
 
 
 async def test_a_refused_fresh_token_is_token_expired(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
-    tmobile.faults.add(Fault(FaultKind.STATUS, endpoint="get_sim", status=401, times=2))
+    tmobile.faults.add(
+        Fault(FaultKind.STATUS, endpoint="connectivity_info", status=401, times=2)
+    )
     with pytest.raises(TokenExpiredError):
-        await client.get_sim(ICCID)
+        await client.get_session(ICCID)
     assert len(tmobile.requests_to("token")) == 2
 
 
@@ -189,7 +202,7 @@ async def test_a_refused_fresh_token_is_token_expired(
 
 
 async def test_list_sims_fetches_every_page(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     tmobile.generate(250)
     sims = await client.list_sims()
@@ -199,11 +212,11 @@ async def test_list_sims_fetches_every_page(
     assert sorted(r.query_string for r in pages) == [
         f"page={page}&pageSize=100" for page in (1, 2, 3)
     ]
-    assert sims[0] == parse_sim(example("sim"))
+    assert sims[0] == parse_sim(example("sim"), Provider.TMOBILE_EASY_CONNECT)
 
 
 async def test_list_sims_without_paging_headers(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     records = [example("sim"), {**example("sim"), "iccid": "2"}]
     tmobile.faults.add(Fault(FaultKind.WRONG_SHAPE, endpoint="list_sims", body=records))
@@ -214,12 +227,13 @@ async def test_list_sims_without_paging_headers(
         await client.list_sims()
 
 
-def client_of(session: aiohttp.ClientSession, server: Any) -> TMobileClient:
+def client_of(session: aiohttp.ClientSession, server: Any) -> ManagementApiClient:
     """A client of the demo account on a test server."""
-    return TMobileClient(
+    return ManagementApiClient(
         session,
         DEFAULT_USERNAME,
         DEFAULT_PASSWORD,
+        operator=TMOBILE,
         url=str(server.make_url("")).rstrip("/"),
     )
 
@@ -253,8 +267,8 @@ async def test_list_sims_with_an_implausible_page_count_ignoring_page(
     assert len(emulator.requests_to("list_sims")) == 2
 
 
-async def test_get_sim(client: TMobileClient) -> None:
-    assert await client.get_sim(ICCID) == Sim(
+async def test_listed_sim(client: ManagementApiClient) -> None:
+    assert await listed(client, ICCID) == Sim(
         iccid=ICCID,
         provider=Provider.TMOBILE_EASY_CONNECT,
         status=SimStatus.ACTIVE,
@@ -267,7 +281,7 @@ async def test_get_sim(client: TMobileClient) -> None:
         created_at=datetime(2024, 3, 9, 7, 59, 9, tzinfo=UTC),
     )
     with pytest.raises(NotFoundError):
-        await client.get_sim("1")
+        await client.set_label("1", "Nobody")
 
 
 @pytest.mark.parametrize(
@@ -280,7 +294,9 @@ async def test_get_sim(client: TMobileClient) -> None:
     ],
 )
 def test_parse_sim_status(raw: str | None, status: SimStatus) -> None:
-    sim = parse_sim({"iccid": 8988, "status": raw, "unknown": [1]})
+    sim = parse_sim(
+        {"iccid": 8988, "status": raw, "unknown": [1]}, Provider.TMOBILE_EASY_CONNECT
+    )
     assert (sim.iccid, sim.status, sim.raw_status, sim.name) == (
         "8988",
         status,
@@ -292,11 +308,11 @@ def test_parse_sim_status(raw: str | None, status: SimStatus) -> None:
 @pytest.mark.parametrize("data", [[], {"status": "Enabled"}, "sim"])
 def test_parse_sim_refuses_wrong_shapes(data: Any) -> None:
     with pytest.raises(InvalidResponseError):
-        parse_sim(data)
+        parse_sim(data, Provider.TMOBILE_EASY_CONNECT)
 
 
 async def test_set_status_puts_the_current_record(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     await client.set_status(ICCID, SimStatus.SUSPENDED)
     [put] = tmobile.requests_to("update_sim")
@@ -306,7 +322,7 @@ async def test_set_status_puts_the_current_record(
         "status": "Disabled",
         "label": "Weather station Utrecht",
     }
-    assert (await client.get_sim(ICCID)).status is SimStatus.SUSPENDED
+    assert (await listed(client, ICCID)).status is SimStatus.SUSPENDED
     await client.set_status(ICCID, SimStatus.ACTIVE)
     assert tmobile.sims[ICCID].record["status"] == "Enabled"
     with pytest.raises(UnsupportedOperationError):
@@ -314,7 +330,7 @@ async def test_set_status_puts_the_current_record(
 
 
 async def test_set_label_keeps_the_status(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     tmobile.sims[ICCID].record["imei_lock"] = True
     await client.set_label(ICCID, "Roof")
@@ -324,7 +340,7 @@ async def test_set_label_keeps_the_status(
         "status": "Enabled",
         "label": "Roof",
     }
-    assert (await client.get_sim(ICCID)).name == "Roof"
+    assert (await listed(client, ICCID)).name == "Roof"
 
 
 def test_sim_update_body_omits_a_missing_label() -> None:
@@ -347,7 +363,7 @@ def test_sim_update_body_omits_a_missing_label() -> None:
 
 
 async def test_get_usage_sums_this_month(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     tmobile.tick(1800)
     today = datetime.now(UTC).date()
@@ -390,7 +406,7 @@ def test_parse_usage_without_days_or_counts() -> None:
         parse_usage({"usage": []}, iccid=ICCID)
 
 
-async def test_get_quota(client: TMobileClient) -> None:
+async def test_get_quota(client: ManagementApiClient) -> None:
     assert await client.get_quota(ICCID) == SimQuota(
         iccid=ICCID,
         data_left_bytes=435_787_951,
@@ -434,7 +450,7 @@ def test_parse_quota_refuses_wrong_shapes() -> None:
         parse_quota({}, "x", iccid=ICCID)
 
 
-async def test_get_session(client: TMobileClient) -> None:
+async def test_get_session(client: ManagementApiClient) -> None:
     session = await client.get_session(ICCID)
     assert (session.online, session.operator, session.country) == (
         True,
@@ -485,7 +501,7 @@ def test_parse_session_reads_names_as_text() -> None:
 
 
 async def test_send_sms_returns_the_created_id(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     result = await client.send_sms(ICCID, "message text")
     [sent] = tmobile.requests_to("send_sms")
@@ -495,7 +511,7 @@ async def test_send_sms_returns_the_created_id(
 
 
 async def test_send_sms_picks_ucs2_and_passes_dcs(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     await client.send_sms(ICCID, "Temperatuur 21 °C ☀")
     await client.send_sms(ICCID, "0A0B", dcs=4)
@@ -517,7 +533,7 @@ async def test_send_sms_picks_ucs2_and_passes_dcs(
     ],
 )
 async def test_send_sms_refuses_before_sending(
-    client: TMobileClient,
+    client: ManagementApiClient,
     tmobile: TMobileEmulator,
     message: str,
     dcs: int | None,
@@ -530,7 +546,7 @@ async def test_send_sms_refuses_before_sending(
 
 
 async def test_send_sms_reads_an_id_from_the_body(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     tmobile.faults.add(
         Fault(FaultKind.WRONG_SHAPE, endpoint="send_sms", body={"id": 77}, times=1)
@@ -541,7 +557,7 @@ async def test_send_sms_reads_an_id_from_the_body(
 
 
 async def test_reset_connectivity(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     await client.reset_connectivity(ICCID)
     assert tmobile.sims[ICCID].subscriber_info["state"] == "OFFLINE"
@@ -549,7 +565,7 @@ async def test_reset_connectivity(
 
 
 async def test_top_up_orders_the_package(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     await client.top_up(ICCID)
     [request] = tmobile.requests_to("top_up")
@@ -578,7 +594,7 @@ async def test_top_up_orders_the_package(
     ],
 )
 async def test_faults_become_typed_errors(
-    client: TMobileClient,
+    client: ManagementApiClient,
     tmobile: TMobileEmulator,
     fault: Fault,
     error: type[Exception],
@@ -590,7 +606,7 @@ async def test_faults_become_typed_errors(
 
 
 async def test_invalid_request_keeps_the_provider_message(
-    client: TMobileClient, tmobile: TMobileEmulator
+    client: ManagementApiClient, tmobile: TMobileEmulator
 ) -> None:
     tmobile.faults.add(Fault(FaultKind.STATUS, endpoint="top_up", status=400))
     with pytest.raises(InvalidRequestError) as err:
@@ -598,7 +614,9 @@ async def test_invalid_request_keeps_the_provider_message(
     assert err.value.provider_message == "Injected HTTP 400"
 
 
-async def test_token_faults(client: TMobileClient, tmobile: TMobileEmulator) -> None:
+async def test_token_faults(
+    client: ManagementApiClient, tmobile: TMobileEmulator
+) -> None:
     tmobile.faults.add(Fault(FaultKind.WRONG_SHAPE, endpoint="token", body={}, times=1))
     with pytest.raises(InvalidResponseError):
         await client.get_account()
@@ -611,16 +629,17 @@ async def test_token_faults(client: TMobileClient, tmobile: TMobileEmulator) -> 
 async def test_timeout_is_provider_unavailable(
     http_session: aiohttp.ClientSession, url: str, tmobile: TMobileEmulator
 ) -> None:
-    client = TMobileClient(
+    client = ManagementApiClient(
         http_session,
         DEFAULT_USERNAME,
         DEFAULT_PASSWORD,
+        operator=TMOBILE,
         url=url,
         timeout=aiohttp.ClientTimeout(total=0.5),
     )
-    tmobile.faults.add(Fault(FaultKind.TIMEOUT, endpoint="get_sim", delay=2))
+    tmobile.faults.add(Fault(FaultKind.TIMEOUT, endpoint="connectivity_info", delay=2))
     with pytest.raises(ProviderUnavailableError, match="timed out"):
-        await client.get_sim(ICCID)
+        await client.get_session(ICCID)
 
 
 # --- documented payloads and pushes ------------------------------------------
@@ -690,7 +709,7 @@ def test_parse_delivery_report_refuses_wrong_shapes(data: Any) -> None:
 
 
 async def test_parsers_read_the_emulators_pushes(
-    client: TMobileClient,
+    client: ManagementApiClient,
     url: str,
     http_session: aiohttp.ClientSession,
     receiver: tuple[str, list[Any]],
