@@ -40,7 +40,7 @@ from custom_components.iot_connectivity.const import (
     DOMAIN,
 )
 from custom_components.iot_connectivity.providers import PROVIDERS
-from iot_emulator import infobip, kpn_lora, kpn_sim, tmobile
+from iot_emulator import infobip, kpn_lora, kpn_sim, management_api
 from iot_emulator.server import EmulatorServer
 from tests.integration.conftest import CREDENTIALS
 
@@ -80,14 +80,14 @@ CHANGED_SHARE = 0.01
 PAGE_SIZES: dict[str, int] = {
     "list_things": kpn_sim.MAX_PAGE_SIZE,
     "session_status": kpn_sim.MAX_STATUS_IDS,
-    "list_sims": tmobile.MAX_SIM_PAGE_SIZE,
+    "list_sims": management_api.MAX_SIM_PAGE_SIZE,
     "sims": infobip.MAX_PAGE_LIMIT,
     "usage_monthly": infobip.MAX_PAGE_LIMIT,
     "list_devices": kpn_lora.PAGE_SIZE,
 }
 """Endpoints that list items, and the most items one page of each can hold."""
 PER_ITEM_ENDPOINTS = frozenset(
-    {"usage", "quota_data", "quota_sms", "connectivity_info"}
+    {"usage", "quota_data", "quota_sms", "connectivity_info", "status"}
 )
 """Endpoints with no bulk form: one request per SIM is the least possible."""
 
@@ -236,21 +236,31 @@ async def full_refresh(
     return cpu, answers, refreshes
 
 
+def _one_percent[T](items: list[T]) -> list[T]:
+    """Every hundredth item: the share a quiet refresh finds changed."""
+    return items[:: round(1 / CHANGED_SHARE)]
+
+
+def _flip_statuses(sims: dict[str, management_api.SimState]) -> Callable[[], None]:
+    """Enable or disable 1 % of a management API account's SIMs."""
+
+    def flip() -> None:
+        for sim in _one_percent(list(sims.values())):
+            enabled = sim.record["status"] == management_api.ENABLED
+            sim.record["status"] = (
+                management_api.DISABLED if enabled else management_api.ENABLED
+            )
+
+    return flip
+
+
 def flip_one_percent(server: EmulatorServer, provider: Provider) -> Callable[[], None]:
     """A change to 1 % of the provider's SIMs or devices, for the emulator thread."""
-
-    def pick[T](items: list[T]) -> list[T]:
-        step = round(1 / CHANGED_SHARE)
-        return items[::step]
+    pick = _one_percent
 
     def kpn() -> None:
         for thing in pick(list(server.kpn_sim.things.values())):
             thing["State"] = "SUSPENDED" if thing["State"] == "ACTIVE" else "ACTIVE"
-
-    def tmobile_sims() -> None:
-        for sim in pick(list(server.tmobile.sims.values())):
-            enabled = sim.record["status"] == tmobile.ENABLED
-            sim.record["status"] = tmobile.DISABLED if enabled else tmobile.ENABLED
 
     def infobip_sims() -> None:
         for sim in pick(list(server.infobip.sims.values())):
@@ -263,7 +273,8 @@ def flip_one_percent(server: EmulatorServer, provider: Provider) -> Callable[[],
 
     return {
         Provider.KPN_IOT_SIM: kpn,
-        Provider.TMOBILE_EASY_CONNECT: tmobile_sims,
+        Provider.TMOBILE_EASY_CONNECT: _flip_statuses(server.tmobile.sims),
+        Provider.ONENCE: _flip_statuses(server.onence.sims),
         Provider.INFOBIP_IOT: infobip_sims,
         Provider.KPN_LORA: lora,
     }[provider]
@@ -274,6 +285,7 @@ def item_count(server: EmulatorServer, provider: Provider) -> int:
     return {
         Provider.KPN_IOT_SIM: len(server.kpn_sim.things),
         Provider.TMOBILE_EASY_CONNECT: len(server.tmobile.sims),
+        Provider.ONENCE: len(server.onence.sims),
         Provider.INFOBIP_IOT: len(server.infobip.sims),
         Provider.KPN_LORA: len(server.kpn_lora.devices),
     }[provider]

@@ -30,7 +30,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from iot_emulator import infobip, tmobile
+from iot_emulator import infobip, management_api
 
 from .demo import ROOT, Demo, DemoProcess, exit_on_sigterm, leftovers, say
 from .processes import Process
@@ -59,6 +59,7 @@ ACCOUNT_NAMES: Final = (
     "T-Mobile IoT Easy Connect",
     "Infobip IoT SIM",
     "KPN LoRa",
+    "1NCE IoT SIM",
 )
 SIM_NAME: Final = "Weather station Utrecht"
 SIM_ICCID: Final = "8988280666000001234"
@@ -131,7 +132,7 @@ def account_titles(page: Page, count: int) -> Locator:
     )
 
 
-def see_four_accounts(run: Run) -> None:
+def see_the_accounts(run: Run) -> None:
     """The integration page lists one account of each provider."""
     page = run.page
     page.goto(run.url("/config/integrations/integration/iot_connectivity"))
@@ -141,7 +142,7 @@ def see_four_accounts(run: Run) -> None:
             titles.filter(has_text=re.compile(rf"^\s*{re.escape(name)} \("))
         ).to_have_count(1)
     run.timings["demo visible in the browser"] = time.monotonic() - run.demo.started
-    # Collapsed, all four accounts fit the screenshot.
+    # Collapsed, all the accounts fit the screenshot.
     expanded = page.locator("ha-config-entry-row .expand-button.expanded")
     for _ in range(expanded.count()):
         expanded.first.click()
@@ -149,7 +150,7 @@ def see_four_accounts(run: Run) -> None:
     run.shot("integration-accounts")
 
 
-def add_fifth_account(run: Run) -> None:
+def add_another_account(run: Run) -> None:
     """Add an Infobip account in the config flow: wrong password first.
 
     The emulator's Infobip account under another host name is another
@@ -226,7 +227,7 @@ def suspend_sim(run: Run) -> None:
     active_switch(page).click()
     run.wait_for_emulator(
         "the SIM disabled",
-        lambda: run.sim_status() == tmobile.DISABLED,
+        lambda: run.sim_status() == management_api.DISABLED,
     )
     status = page.locator("hui-simple-entity-row, hui-sensor-entity-row").filter(
         has=page.get_by_text("Status", exact=True)
@@ -238,7 +239,7 @@ def suspend_sim(run: Run) -> None:
     active_switch(page).click()
     run.wait_for_emulator(
         "the SIM enabled again",
-        lambda: run.sim_status() == tmobile.ENABLED,
+        lambda: run.sim_status() == management_api.ENABLED,
     )
     expect(status).to_contain_text("Active")
     expect(active_switch(page)).to_have_js_property("checked", value=True)
@@ -266,8 +267,8 @@ def send_sms(run: Run) -> None:
 
 STEPS: Final = (
     ("log in", log_in),
-    ("see the four accounts", see_four_accounts),
-    ("add a fifth account (wrong password, then right)", add_fifth_account),
+    ("see the five accounts", see_the_accounts),
+    ("add a sixth account (wrong password, then right)", add_another_account),
     ("open a SIM's device page", open_sim),
     ("switch the SIM off: suspended at the provider", suspend_sim),
     ("send_sms from Developer tools > Actions", send_sms),

@@ -33,7 +33,13 @@ from .processes import Process
 ROOT: Final = Path(__file__).resolve().parent.parent
 READY_LINE: Final = "demo ready after"
 """What scripts/develop prints once the accounts are added."""
-PROVIDERS: Final = ("kpn_iot_sim", "tmobile_easy_connect", "infobip_iot", "kpn_lora")
+PROVIDERS: Final = (
+    "kpn_iot_sim",
+    "tmobile_easy_connect",
+    "infobip_iot",
+    "kpn_lora",
+    "1nce",
+)
 """The emulator's providers, in the order of their ports."""
 START_TIMEOUT: Final = 300.0
 STOP_TIMEOUT: Final = 30.0

@@ -8,7 +8,7 @@ base platforms, the integration itself) and of their dependencies and after
 dependencies, as Home Assistant would install them without ``--skip-pip``.
 
 ``python -m e2e.newest check`` starts the demo (emulator, Home Assistant, the
-four demo accounts through the config flow) on that release, reloads every
+five demo accounts through the config flow) on that release, reloads every
 entry, lets it run, stops it with SIGTERM and fails when
 
 - an entry of the integration is not loaded at the end,

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The demo accounts are the emulator's own: read from its modules, not copied.
 sys.path.insert(0, str(ROOT))
 
-from iot_emulator import infobip, kpn_gateway, kpn_lora, tmobile  # noqa: E402
+from iot_emulator import infobip, kpn_gateway, kpn_lora, onence, tmobile  # noqa: E402
 from iot_emulator.examples import load_example  # noqa: E402
 
 DOMAIN: Final = "iot_connectivity"
@@ -53,7 +53,13 @@ DEMO_USER: Final = {
     "username": "demo",
     "password": "demo-iot-connectivity",
 }
-PROVIDERS: Final = ("kpn_iot_sim", "tmobile_easy_connect", "infobip_iot", "kpn_lora")
+PROVIDERS: Final = (
+    "kpn_iot_sim",
+    "tmobile_easy_connect",
+    "infobip_iot",
+    "kpn_lora",
+    "1nce",
+)
 """The config flow's provider steps, in the emulator's port order."""
 
 LOG_NAME: Final = "develop.log"
@@ -72,6 +78,8 @@ SIM_HISTORY: Final = 6 * 3600.0
 FIRST_PUSH_AFTER: Final = 5.0
 DEMO_SIM: Final = "8988280666000001234"
 """The T-Mobile example SIM ("Weather station Utrecht"): it sends the SMS."""
+DEMO_1NCE_SIM: Final = "8988303000123456789"
+"""The 1NCE demo SIM that is online ("DX-137-B12"): it sends SMS too."""
 DEMO_UPLINK_EUI: Final = "0059AC0000170311"
 """The KPN LoRa example device ("Test Device via API"): it sends the uplinks."""
 STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -133,6 +141,12 @@ def demo_account(provider: str, url: str) -> dict[str, Any]:
             return {
                 "username": tmobile.DEFAULT_USERNAME,
                 "password": tmobile.DEFAULT_PASSWORD,
+                "url": url,
+            }
+        case "1nce":
+            return {
+                "username": onence.DEFAULT_USERNAME,
+                "password": onence.DEFAULT_PASSWORD,
                 "url": url,
             }
         case "infobip_iot":
@@ -446,6 +460,16 @@ class DemoActivity:
                     "text": f"Report {self._pushes}: 18.{self._pushes % 10} C, door closed",
                 },
             )
+        if url := webhooks.get("1nce"):
+            emulator_control(
+                self._emulators["1nce"],
+                "push/sms-mo",
+                {
+                    "url": url,
+                    "iccid": DEMO_1NCE_SIM,
+                    "text": f"Gate {'open' if self._pushes % 2 else 'closed'}",
+                },
+            )
         if url := webhooks.get("kpn_lora"):
             emulator_control(
                 self._emulators["kpn_lora"],
@@ -472,8 +496,10 @@ What to try first:
      each added through the config flow with the emulator's demo credentials.
   2. Search "Weather station Utrecht" there and open the T-Mobile SIM: status,
      data used and the Active switch. Switch it off: the emulator suspends it.
-  3. Every minute that SIM sends an SMS and LoRa device "Test Device via API"
-     an uplink, pushed to the entries' webhooks: see their SMS / Uplink events.
+  3. Every minute that SIM and the 1NCE SIM "DX-137-B12" send an SMS, and LoRa
+     device "Test Device via API" an uplink, pushed to the entries' webhooks:
+     see their SMS / Uplink events. The 1NCE account (the fifth provider, on
+     T-Mobile's API family) shows quota, usage and connectivity like T-Mobile.
   4. Developer tools > Actions > "IoT Connectivity: Send SMS" to that SIM.
   5. LoRa device "Alarm device 41201" has stopped reporting: within about three
      minutes it raises a new "No uplink activity" alarm (its Alarm sensor lists
@@ -493,7 +519,7 @@ def parse_args() -> argparse.Namespace:
         "--emulator-port",
         type=int,
         default=DEFAULT_EMULATOR_PORT,
-        help="first of the emulator's four ports",
+        help="first of the emulator's five ports",
     )
     parser.add_argument(
         "--sims", type=int, default=30, help="generated SIMs per provider"
@@ -713,7 +739,7 @@ def run(args: argparse.Namespace, children: Children, stopper: Stopper) -> int:
         wait_for(f"{url}/_emulator/state", emulator, log, timeout=60)
     # The SIMs have used some data today before the first read; LoRa devices
     # keep the document's state, so their alarms come and go while one watches.
-    for provider in ("kpn_iot_sim", "tmobile_easy_connect", "infobip_iot"):
+    for provider in ("kpn_iot_sim", "tmobile_easy_connect", "infobip_iot", "1nce"):
         emulator_control(emulator_urls[provider], "tick", {"seconds": SIM_HISTORY})
     stopper.phase = "waiting for Home Assistant"
     # The frontend's manifest is served once onboarding can start.

@@ -6,16 +6,11 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from homeassistant.const import Platform
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    ConfigEntryError,
-    ConfigEntryNotReady,
-)
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api.base import SimClient
-from .api.errors import ActivationError, AuthenticationError, IoTConnectivityError
+from .api.errors import IoTConnectivityError
 from .const import CONF_ENTITY_GROUPS, CONF_WEBHOOK_ID, DOMAIN, ENTITY_GROUPS
 from .coordinator import (
     IoTConnectivityConfigEntry,
@@ -28,16 +23,14 @@ from .coordinator import (
     hub_identifier,
     traffic_groups,
 )
+from .helpers import async_delete_entry_issues, setup_error
 from .providers import spec_of
-from .repairs import (
-    async_create_activation_issue,
-    async_delete_issues,
-    async_setup_repairs,
-)
+from .quota import async_watch_quotas
 from .services import async_setup_services
 from .webhook import (
     PatchView,
     async_delete_cloudhook,
+    async_migrate_push_log,
     async_register_webhook,
     async_remove_push_store,
 )
@@ -61,6 +54,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the integration: its actions, and PATCH at the webhook URL."""
     async_setup_services(hass)
     hass.http.register_view(PatchView)
+    await async_migrate_push_log(hass)
     return True
 
 
@@ -74,22 +68,10 @@ async def async_setup_entry(
     )
     try:
         await client.get_account()
-    except ActivationError as err:
-        # Not a reauthentication: the repair explains what KPN needs and retries.
-        async_create_activation_issue(hass, entry)
-        raise ConfigEntryError(
-            translation_domain=DOMAIN, translation_key="lora_activation_failed"
-        ) from err
-    except AuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="authentication_failed"
-        ) from err
     except IoTConnectivityError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="setup_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        # Refused credentials (an activation refused with them too) start
+        # reauthentication; anything else retries.
+        raise setup_error(err) from err
     # An entry from before activations were remembered activated just now.
     if not (state := spec.remembered(client)).items() <= entry.data.items():
         hass.config_entries.async_update_entry(entry, data={**entry.data, **state})
@@ -121,7 +103,7 @@ async def async_setup_entry(
     )
     if spec.push is not None:
         await async_register_webhook(hass, entry, spec.push)
-    await async_setup_repairs(hass, entry)
+    async_watch_quotas(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -137,7 +119,7 @@ async def async_remove_entry(
     hass: HomeAssistant, entry: IoTConnectivityConfigEntry
 ) -> None:
     """Remove the entry's cloudhook and repair issues with the entry."""
-    async_delete_issues(hass, entry)
+    async_delete_entry_issues(hass, entry)
     if CONF_WEBHOOK_ID in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
         await async_remove_push_store(hass, entry)

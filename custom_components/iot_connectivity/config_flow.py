@@ -30,7 +30,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
-from .api.errors import ActivationError, AuthenticationError, IoTConnectivityError
+from .api.errors import IoTConnectivityError
 from .api.models import AccountInfo
 from .const import (
     CONF_AS_KEY,
@@ -44,6 +44,7 @@ from .const import (
     LOGGER,
     QUOTA_WARNING_BOUNDS,
 )
+from .helpers import form_error
 from .providers import PROVIDERS, ProviderSpec, spec_of
 from .providers.spec import SECRET
 from .webhook import DIRECT_PUSHES, async_direct_webhook_url, async_webhook_url
@@ -176,18 +177,26 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
         self,
         entry_data: Mapping[str, Any],
     ) -> ConfigFlowResult:
-        """Start reauthentication: the provider refused the stored credentials."""
+        """Start reauthentication: the provider refused the stored credentials.
+
+        That includes a KPN LoRa project its ThingPark user could not activate.
+        """
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the account's secrets again."""
+        """Ask for the account's secrets again.
+
+        Signing in with them also activates a KPN LoRa project again, which
+        is how a failed activation is repaired.
+        """
         entry = self._get_reauth_entry()
+        spec = spec_of(entry)
         errors: dict[str, str] = {}
         if user_input is not None:
             signed_in, errors = await self._async_check_account(
-                spec_of(entry), {**entry.data, **user_input}
+                spec, {**entry.data, **user_input}
             )
             if signed_in is not None:
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
@@ -201,6 +210,7 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
                     if key in entry.data
                 }
             ),
+            description_placeholders={"provider": spec.name},
             errors=errors,
         )
 
@@ -247,14 +257,8 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         try:
             account = await client.get_account()
-        except ActivationError:
-            return None, {"base": "activation_failed"}
-        except AuthenticationError:
-            return None, {"base": "invalid_auth"}
-        # Every other library error means no usable answer came back (unreachable,
-        # rate limited, a wrong URL answering 404 or garbage): the user can retry.
-        except IoTConnectivityError:
-            return None, {"base": "cannot_connect"}
+        except IoTConnectivityError as err:
+            return None, {"base": form_error(err)}
         except Exception:  # noqa: BLE001 - shown to the user as "unknown", logged
             LOGGER.exception("Unexpected error signing in to %s", spec.name)
             return None, {"base": "unknown"}

@@ -11,19 +11,19 @@ import abc
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import timedelta
+import itertools
 import math
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api.base import SimClient
-from .api.errors import AuthenticationError, IoTConnectivityError, RateLimitedError
+from .api.errors import IoTConnectivityError, RateLimitedError
 from .api.models import (
     ApiQuota,
     Capability,
@@ -52,11 +52,12 @@ from .const import (
     LOGGER,
     interval,
 )
+from .helpers import update_error
 from .providers import ProviderSpec, spec_of
 from .providers.spec import SIM_GROUP_CAPABILITIES
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Iterable, Mapping
     from datetime import datetime
 
     from .api.kpn_lora import KpnLoraClient
@@ -161,7 +162,7 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
     """Fetches one kind of data; ``items`` are its entities' SIMs, devices or plans.
 
     Library errors become translated ``UpdateFailed`` (entities go unavailable)
-    or ``ConfigEntryAuthFailed`` (starts reauthentication).
+    or ``ConfigEntryAuthFailed`` (starts reauthentication), by :mod:`.helpers`.
     """
 
     config_entry: IoTConnectivityConfigEntry
@@ -178,8 +179,12 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
         )
         self.poll_interval = interval(minutes)
         """The interval the user chose; refreshes in turns come more often."""
-        self._item_listeners: dict[Any, dict[CALLBACK_TYPE, CALLBACK_TYPE]] = {}
-        """Update callbacks by context (item id, or None: account-wide)."""
+        self._item_listeners: dict[str | None, dict[int, CALLBACK_TYPE]] = {}
+        """The callbacks of :meth:`async_add_item_listener` by item id
+        (None: account-wide), each by its listener id."""
+        self._listener_ids = itertools.count()
+        self._unlisten: CALLBACK_TYPE | None = None
+        """Removes the one listener that tells them, while there are any."""
         super().__init__(
             hass,
             LOGGER,
@@ -196,59 +201,77 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
         """The SIMs, devices or plans in the latest data, by id."""
 
     _told: dict[str, ItemT] | None = None
-    """The items as the entities were last told them; None: tell every entity."""
+    """The items as the listeners were last told them; None: tell every listener."""
     changed_items: frozenset[str] | None = None
     """Ids of the items (added, changed or gone) the listeners are being told
-    of; None when every item may have changed. Account-wide listeners use it
-    to look at those items only."""
+    of; None when every item may have changed. Account-wide listeners of
+    :meth:`async_add_item_listener` use it to look at those items only."""
 
     @callback
-    @override
-    def async_add_listener(
-        self, update_callback: CALLBACK_TYPE, context: Any = None
-    ) -> Callable[[], None]:
-        """Listen; an entity's item id as ``context`` files it under that item."""
-        remove = super().async_add_listener(update_callback, context)
-        listeners = self._item_listeners.setdefault(context, {})
-        listeners[remove] = update_callback
+    def async_add_item_listener(
+        self, update_callback: CALLBACK_TYPE, item_id: str | None = None
+    ) -> CALLBACK_TYPE:
+        """Call ``update_callback`` after an update that changed the item ``item_id``.
+
+        Entities listen for their own item, so a refresh of a thousand SIMs of
+        which ten changed costs ten SIMs' entity updates, not a walk over
+        every entity. Account-wide listeners (``item_id`` None) hear of every
+        update, and everyone hears of one that may change availability.
+        All of them are told by one listener of this coordinator, which it
+        holds while any listens: it refreshes as long as that.
+        """
+        if self._unlisten is None:
+            self._unlisten = self.async_add_listener(self._async_tell_listeners)
+            # Who listens now starts from the current data.
+            if self.data is not None and self.last_update_success:
+                self._told = dict(self.items)
+        listener_id = next(self._listener_ids)
+        listeners = self._item_listeners.setdefault(item_id, {})
+        listeners[listener_id] = update_callback
 
         @callback
         def remove_listener() -> None:
-            remove()
-            listeners.pop(remove, None)
-            if not listeners:
-                self._item_listeners.pop(context, None)
+            listeners.pop(listener_id, None)
+            if not listeners and self._item_listeners.get(item_id) is listeners:
+                del self._item_listeners[item_id]
+            if not self._item_listeners and self._unlisten is not None:
+                self._unlisten()
+                self._unlisten = None
+                self._told = None
 
         return remove_listener
 
     @callback
-    @override
-    def async_update_listeners(self) -> None:
-        """Tell the entities of changed items, and account-wide listeners.
+    def _async_tell_listeners(self) -> None:
+        """Tell the account-wide listeners, and those of the items that changed.
 
-        Entities listen with their item id as context. A refresh of a thousand
-        SIMs of which ten changed then costs ten SIMs' entity updates, not a
-        walk over every entity. Every entity is told when availability may
-        have changed.
+        Every listener is told when availability may have changed.
         """
         told = self._told
         current = dict(self.items) if self.last_update_success else None
         self._told = current
         if told is None or current is None:
             self.changed_items = None
-            super().async_update_listeners()
-            return
-        changed: set[Any] = set(told.keys() - current.keys())
-        changed.update(
-            item_id
-            for item_id, item in current.items()
-            if (before := told.get(item_id)) is not item and before != item
-        )
-        self.changed_items = frozenset(changed)
-        changed.add(None)
-        for context in changed:
-            for update_callback in list(self._item_listeners.get(context, {}).values()):
-                update_callback()
+            told_of: list[str | None] = list(self._item_listeners)
+        else:
+            changed = set(told.keys() - current.keys())
+            changed.update(
+                item_id
+                for item_id, item in current.items()
+                if (before := told.get(item_id)) is not item and before != item
+            )
+            self.changed_items = frozenset(changed)
+            told_of = [None, *changed]
+        for item_id in told_of:
+            for update_callback in list(self._item_listeners.get(item_id, {}).values()):
+                try:
+                    update_callback()
+                except Exception:
+                    self.logger.exception(
+                        "Unexpected error updating listener %s of %s",
+                        update_callback,
+                        self.name,
+                    )
 
     def device_info(self, item_id: str | None) -> DeviceInfo:
         """Return the device of an item's entities; the hub unless overridden."""
@@ -278,22 +301,8 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
     async def _async_update_data(self) -> DataT:
         try:
             return await self._async_fetch()
-        except AuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="authentication_failed"
-            ) from err
-        except RateLimitedError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                retry_after=self._seconds_until_allowed(err),
-            ) from err
         except IoTConnectivityError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise update_error(err, self._seconds_until_allowed) from err
 
     def _seconds_until_allowed(self, err: RateLimitedError) -> float | None:
         """When to poll again: never before the provider allows it nor before due.

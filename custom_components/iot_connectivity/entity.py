@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import IoTConnectivityConfigEntry, IoTConnectivityCoordinator
 
@@ -38,12 +37,15 @@ class IoTConnectivityEntityDescription[ValueT](EntityDescription):
     translation_placeholders_fn: Callable[[ValueT], Mapping[str, str]] | None = None
 
 
-class IoTConnectivityEntity[CoordinatorT: AnyCoordinator](
-    CoordinatorEntity[CoordinatorT]
-):
-    """An entity of a SIM, LoRa device or plan, or of the account (``item_id`` None)."""
+class IoTConnectivityEntity[CoordinatorT: AnyCoordinator](Entity):
+    """An entity of a SIM, LoRa device or plan, or of the account (``item_id`` None).
+
+    What ``CoordinatorEntity`` does, except that the entity listens for its
+    own item only (:meth:`IoTConnectivityCoordinator.async_add_item_listener`).
+    """
 
     _attr_has_entity_name = True
+    _attr_should_poll = False
     entity_description: IoTConnectivityEntityDescription[Any]
 
     def __init__(
@@ -53,8 +55,7 @@ class IoTConnectivityEntity[CoordinatorT: AnyCoordinator](
         item_id: str | None,
     ) -> None:
         """Bind the entity to its item and device."""
-        # The item as context: the coordinator tells only changed items' entities.
-        super().__init__(coordinator, context=item_id)
+        self.coordinator = coordinator
         self.entity_description = description
         self.item_id = item_id
         parts = (coordinator.config_entry.unique_id, item_id, description.key)
@@ -76,10 +77,14 @@ class IoTConnectivityEntity[CoordinatorT: AnyCoordinator](
     @override
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_add_item_listener(
+                self._handle_coordinator_update, self.item_id
+            )
+        )
         self._shown = self._output()
 
     @callback
-    @override
     def _handle_coordinator_update(self) -> None:
         """Write the state only when it changed.
 
@@ -90,7 +95,7 @@ class IoTConnectivityEntity[CoordinatorT: AnyCoordinator](
         if shown == self._shown:
             return
         self._shown = shown
-        super()._handle_coordinator_update()
+        self.async_write_ha_state()
 
     def _output(self) -> tuple[bool, Any, Any]:
         if not self.available:
@@ -107,10 +112,15 @@ class IoTConnectivityEntity[CoordinatorT: AnyCoordinator](
     @property
     @override
     def available(self) -> bool:
-        """Unavailable as well once the provider no longer lists the item."""
-        return super().available and (
+        """Available while reads work and the provider still lists the item."""
+        return self.coordinator.last_update_success and (
             self.item_id is None or self.item_id in self.coordinator.items
         )
+
+    async def async_update(self) -> None:
+        """Read the data anew: the update_entity action asks for it."""
+        if self.enabled:
+            await self.coordinator.async_request_refresh()
 
 
 def is_wanted(

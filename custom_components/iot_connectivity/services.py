@@ -31,12 +31,11 @@ from .api.lrc import (
     DownlinkValidationError,
     validate_downlink,
 )
+from .api.management_api import DCS_UCS2
 from .api.models import Capability, LoraAlarm, SimStatus
 from .api.sms import SmsEncoding, SmsValidationError
-from .api.tmobile import DCS_UCS2
 from .const import CONF_AS_ID, CONF_AS_KEY, DOMAIN
 from .helpers import entry_of_device, provider_errors
-from .repairs import async_create_downlink_issue
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -236,10 +235,10 @@ async def _async_send_lora_downlink(call: ServiceCall) -> None:
     port: int = call.data[ATTR_PORT]
     targets = _lora_targets(call)
     for target in targets:
+        # Settings the user gives with Reconfigure, which the error points to.
         if not (
             target.entry.data.get(CONF_AS_ID) and target.entry.data.get(CONF_AS_KEY)
         ):
-            async_create_downlink_issue(call.hass, target.entry)
             raise _invalid("downlink_not_configured", account=target.entry.title)
     try:
         validate_downlink(payload, port, None)

@@ -13,7 +13,9 @@ too large) get a 4xx; pushes for SIMs or devices this entry does not know get a
 
 What was already fired, and the parts of multi-part SMS still waiting for the
 rest, are kept in a store per entry, so a restart of Home Assistant neither
-fires a retried push twice nor loses half a message.
+fires a retried push twice nor loses half a message. The store also keeps when
+the first push arrived: until one did, :class:`WebhookWatch` raises a repair
+issue once the provider reports traffic it should have pushed.
 
 Home Assistant's webhook component serves GET, HEAD, POST and PUT only, so the
 delivery reports' PATCH reaches the same URL through a view of this
@@ -46,8 +48,8 @@ from homeassistant.util.json import json_loads
 
 from .api.errors import InvalidResponseError
 from .api.lrc import parse_uplink, verify_uplink_token
+from .api.management_api import parse_delivery_report, parse_sms_mo
 from .api.models import SmsMultipart, SmsReceived
-from .api.tmobile import parse_delivery_report, parse_sms_mo
 from .const import (
     CONF_AS_KEY,
     CONF_WEBHOOK_ID,
@@ -59,12 +61,18 @@ from .const import (
     push_signal,
 )
 from .coordinator import iso_or_none
+from .helpers import async_create_entry_issue, async_delete_entry_issue
 from .providers import PushKind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .coordinator import IoTConnectivityConfigEntry, IoTConnectivityCoordinator
+    from .coordinator import (
+        IoTConnectivityConfigEntry,
+        IoTConnectivityCoordinator,
+        LoraData,
+        SimTraffic,
+    )
 
 MAX_BODY_BYTES: Final = 64 * 1024
 """Far above any SMS or uplink push; larger bodies are refused unread."""
@@ -91,6 +99,10 @@ MAX_PARTS: Final = 255
 STORE_VERSION: Final = 1
 SAVE_DELAY: Final = 5
 """Seconds to wait before writing the store, so a burst of pushes is one write."""
+FIRST_PUSH: Final = "first_push"
+"""Stored: when the entry's webhook first received a push (ISO 8601)."""
+PUSH_GRACE: Final = timedelta(hours=1)
+"""Time after adding an account to point the provider at the webhook."""
 
 SMS_EVENT_KEY: Final = "sms"
 UPLINK_EVENT_KEY: Final = "uplink"
@@ -312,6 +324,9 @@ class PushReceiver(abc.ABC):
 
     repeat_window: ClassVar[timedelta]
     """How long a push already fired is recognised when it comes again."""
+    silent_issue: ClassVar[str]
+    """The repair issue (and its translation) while no push has arrived yet:
+    it says what to set up at the provider."""
 
     def __init__(self, hass: HomeAssistant, entry: IoTConnectivityConfigEntry) -> None:
         """Receive for ``entry``; :meth:`async_load` what it received before."""
@@ -321,6 +336,8 @@ class PushReceiver(abc.ABC):
         self._warned: RecentKeys[str] = RecentKeys()
         self._store = _store(hass, entry.entry_id)
         self._unsaved = False
+        self.first_push_at: str | None = None
+        """When the first push arrived (ISO 8601); None: none ever did."""
 
     @property
     @abc.abstractmethod
@@ -355,15 +372,20 @@ class PushReceiver(abc.ABC):
             stored.get("seen"), _seen_from_json, "push", self.entry.title
         ):
             self._seen.add(key, seen_at)
+        if isinstance(first_push := stored.get(FIRST_PUSH), str):
+            self.first_push_at = first_push
 
     def _stored(self) -> dict[str, Any]:
         """The state to store (subclasses add theirs)."""
-        return {
+        stored: dict[str, Any] = {
             "seen": [
                 {"key": _key_to_json(key), "at": seen_at.isoformat()}
                 for key, seen_at in self._seen.fresh()
             ]
         }
+        if self.first_push_at is not None:
+            stored[FIRST_PUSH] = self.first_push_at
+        return stored
 
     def _data_to_save(self) -> dict[str, Any]:
         """The store's data, taken when it is written."""
@@ -409,6 +431,11 @@ class PushReceiver(abc.ABC):
         async_dispatcher_send(
             self.hass, push_signal(self.entry.entry_id, item_id, key), event_type, data
         )
+        if self.first_push_at is None:
+            # The webhook works: the provider was pointed at it.
+            self.first_push_at = dt_util.utcnow().isoformat()
+            self._async_schedule_save()
+            async_delete_entry_issue(self.hass, self.entry, self.silent_issue)
 
 
 def _seen_from_json(item: Any) -> tuple[PushKey, datetime]:
@@ -424,6 +451,7 @@ class SmsGatewayReceiver(PushReceiver):
     """
 
     repeat_window = PUSH_MEMORY
+    silent_issue = "webhook_silent_sms"
 
     def __init__(self, hass: HomeAssistant, entry: IoTConnectivityConfigEntry) -> None:
         """Start with no parts of multi-part messages waiting."""
@@ -564,6 +592,7 @@ class LoraReceiver(PushReceiver):
     """ThingPark uplinks (POST), verified with the AS key before anything else."""
 
     repeat_window = UPLINK_REPEAT_WINDOW
+    silent_issue = "webhook_silent_uplinks"
 
     @property
     @override
@@ -660,7 +689,8 @@ async def async_register_webhook(
 
     An entry without a webhook gets one, kept for good: the provider's portal
     points at it. What the entry received before is loaded first, so a push
-    repeated across a restart is recognised from the first request on.
+    repeated across a restart is recognised from the first request on. Until
+    a push arrives, :class:`WebhookWatch` looks for pushes that should have.
     """
     if CONF_WEBHOOK_ID not in entry.data:
         hass.config_entries.async_update_entry(
@@ -688,6 +718,118 @@ async def async_register_webhook(
         await receiver.async_flush()
 
     entry.async_on_unload(unregister)
+    await WebhookWatch(hass, entry, receiver).async_start()
+
+
+class WebhookWatch:
+    """Raise the receiver's silent issue when pushes are due but none ever arrived.
+
+    Pushes are due once the provider reports, after the grace period, what it
+    pushes: an uplink of a LoRa device, or SMS sent by a SIM (its SMS count
+    grew while Home Assistant watched). The first push clears the issue
+    (:meth:`PushReceiver._fire`), for good.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: IoTConnectivityConfigEntry,
+        receiver: PushReceiver,
+    ) -> None:
+        """Watch ``entry``'s webhook, which ``receiver`` answers."""
+        self.hass = hass
+        self.entry = entry
+        self.receiver = receiver
+        self._traffic_seen: Mapping[str, SimTraffic] = {}
+        """Each SIM's traffic at the previous check."""
+        self._webhook_url = ""
+
+    async def async_start(self) -> None:
+        """Follow the provider's reports, unless a push arrived before."""
+        entry = self.entry
+        if self.receiver.first_push_at is not None:
+            async_delete_entry_issue(self.hass, entry, self.receiver.silent_issue)
+            return
+        self._webhook_url = await async_webhook_url(
+            self.hass, entry.data[CONF_WEBHOOK_ID]
+        )
+        data = entry.runtime_data
+        for coordinator in (data.lora, data.traffic):
+            if coordinator is not None:
+                entry.async_on_unload(
+                    coordinator.async_add_item_listener(self._async_check)
+                )
+        self._async_check()
+
+    @callback
+    def _async_check(self) -> None:
+        """Raise the issue when the provider reports traffic it should have pushed."""
+        if self.receiver.first_push_at is not None:
+            return
+        due_since = self.entry.created_at + PUSH_GRACE
+        if dt_util.utcnow() < due_since or not self._pushes_due(due_since):
+            return
+        LOGGER.debug("No push reached the webhook of %s yet", self.entry.title)
+        async_create_entry_issue(
+            self.hass,
+            self.entry,
+            self.receiver.silent_issue,
+            placeholders={"webhook_url": self._webhook_url},
+        )
+
+    def _pushes_due(self, due_since: datetime) -> bool:
+        """Whether the provider reports traffic after ``due_since`` that it pushes."""
+        data = self.entry.runtime_data
+        if data.lora is not None:
+            return _uplink_since(data.lora.data, due_since)
+        if data.traffic is None:
+            return False
+        # Per SIM: reads may be spread, so a SIM read for the first time (or
+        # anew in a new period) proves nothing. Only SIMs read anew are looked at.
+        sims = data.traffic.data.sims
+        before, self._traffic_seen = self._traffic_seen, sims
+        changed = data.traffic.changed_items
+        return any(
+            (sim := sims.get(iccid)) is not None
+            and (last := before.get(iccid)) is not None
+            and (now := _sms_sent(sim)) is not None
+            and (then := _sms_sent(last)) is not None
+            and now > then
+            for iccid in (sims if changed is None else changed)
+        )
+
+
+def _sms_sent(traffic: SimTraffic) -> int | None:
+    """SMS the SIM card sent this period, if known."""
+    return traffic.usage.sms_mo if traffic.usage is not None else None
+
+
+def _uplink_since(lora: LoraData, moment: datetime) -> bool:
+    return any(
+        state.device.last_uplink is not None and state.device.last_uplink > moment
+        for state in lora.devices.values()
+    )
+
+
+LEGACY_PUSH_LOG: Final = f"{DOMAIN}.pushes"
+"""The store in which versions up to 0.1 kept every entry's first push."""
+
+
+async def async_migrate_push_log(hass: HomeAssistant) -> None:
+    """Move the first pushes of the old shared store into each entry's store.
+
+    Runs before any entry is set up, so no receiver holds a store yet.
+    """
+    legacy: Store[dict[str, str]] = Store(hass, STORE_VERSION, LEGACY_PUSH_LOG)
+    if (first_pushes := await legacy.async_load()) is None:
+        return
+    for entry_id, first_push in first_pushes.items():
+        if hass.config_entries.async_get_entry(entry_id) is None:
+            continue
+        store = _store(hass, entry_id)
+        stored = await store.async_load() or {}
+        await store.async_save({FIRST_PUSH: first_push} | stored)
+    await legacy.async_remove()
 
 
 async def async_remove_push_store(

@@ -30,7 +30,7 @@ from custom_components.iot_connectivity.const import (
     DOMAIN,
 )
 from custom_components.iot_connectivity.providers import PROVIDERS
-from iot_emulator import infobip, kpn_gateway, kpn_lora, tmobile
+from iot_emulator import infobip, kpn_gateway, kpn_lora, onence, tmobile
 from iot_emulator.examples import load_example
 
 if TYPE_CHECKING:
@@ -59,6 +59,11 @@ CREDENTIALS: dict[Provider, Callable[[str], dict[str, Any]]] = {
     Provider.TMOBILE_EASY_CONNECT: lambda url: {
         CONF_USERNAME: tmobile.DEFAULT_USERNAME,
         CONF_PASSWORD: tmobile.DEFAULT_PASSWORD,
+        CONF_URL: url,
+    },
+    Provider.ONENCE: lambda url: {
+        CONF_USERNAME: onence.DEFAULT_USERNAME,
+        CONF_PASSWORD: onence.DEFAULT_PASSWORD,
         CONF_URL: url,
     },
     Provider.INFOBIP_IOT: lambda url: {

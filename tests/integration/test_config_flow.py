@@ -47,7 +47,7 @@ from custom_components.iot_connectivity.const import (
     QUOTA_WARNING_BOUNDS,
 )
 from custom_components.iot_connectivity.providers import PROVIDERS
-from iot_emulator import infobip, kpn_gateway, kpn_lora, tmobile
+from iot_emulator import infobip, kpn_gateway, kpn_lora, onence, tmobile
 from iot_emulator.core import Fault, FaultKind
 
 if TYPE_CHECKING:
@@ -93,6 +93,12 @@ def form_input(emulator: EmulatorServer, provider: Provider) -> dict[str, Any]:
                 CONF_PASSWORD: tmobile.DEFAULT_PASSWORD,
                 CONF_URL: url,
             }
+        case Provider.ONENCE:
+            return {
+                CONF_USERNAME: onence.DEFAULT_USERNAME,
+                CONF_PASSWORD: onence.DEFAULT_PASSWORD,
+                CONF_URL: url,
+            }
         case Provider.INFOBIP_IOT:
             return {CONF_API_KEY: infobip.DEFAULT_API_KEY, CONF_URL: url}
         case Provider.KPN_LORA:
@@ -127,6 +133,8 @@ def account_id(emulator: EmulatorServer, provider: Provider) -> str:
     return {
         Provider.KPN_IOT_SIM: kpn_gateway.DEFAULT_CLIENT_ID,
         Provider.TMOBILE_EASY_CONNECT: str(tmobile.ORG_ID),
+        # A 1NCE API user's name starts with the customer number.
+        Provider.ONENCE: onence.ACCOUNT_NUMBER,
         # A personal base URL identifies the Infobip account: here the emulator's.
         Provider.INFOBIP_IOT: emulator.url(provider).removeprefix("http://"),
         Provider.KPN_LORA: kpn_lora.DEFAULT_THINGPARK_USERNAME.lower(),
@@ -136,6 +144,8 @@ def account_id(emulator: EmulatorServer, provider: Provider) -> str:
 TITLES = {
     Provider.KPN_IOT_SIM: "KPN IoT Programmable SIM ({})",
     Provider.TMOBILE_EASY_CONNECT: "T-Mobile IoT Easy Connect ({})",
+    # The account is the customer number; the title names the API user.
+    Provider.ONENCE: f"1NCE IoT SIM ({onence.DEFAULT_USERNAME})",
     Provider.INFOBIP_IOT: "Infobip IoT SIM ({})",
     # ThingPark user names are ids in lower case, shown as the user typed them.
     Provider.KPN_LORA: f"KPN LoRa ({kpn_lora.DEFAULT_THINGPARK_USERNAME})",
@@ -207,7 +217,14 @@ async def start_provider_step(hass: HomeAssistant, provider: Provider) -> str:
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == list(Provider)
+    # Members of an API family stand together.
+    assert result["menu_options"] == [
+        Provider.KPN_IOT_SIM,
+        Provider.TMOBILE_EASY_CONNECT,
+        Provider.ONENCE,
+        Provider.INFOBIP_IOT,
+        Provider.KPN_LORA,
+    ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": provider}
     )
@@ -261,6 +278,11 @@ async def test_user_flow(
             Provider.TMOBILE_EASY_CONNECT,
             [CONF_USERNAME, CONF_PASSWORD, CONF_URL],
             {CONF_URL: "https://api-easyconnect.iot.t-mobile.nl"},
+        ),
+        (
+            Provider.ONENCE,
+            [CONF_USERNAME, CONF_PASSWORD, CONF_URL],
+            {CONF_URL: "https://api.1nce.com"},
         ),
         (
             Provider.INFOBIP_IOT,
@@ -350,6 +372,7 @@ def secret_of(provider: Provider) -> str:
     return {
         Provider.KPN_IOT_SIM: CONF_CLIENT_SECRET,
         Provider.TMOBILE_EASY_CONNECT: CONF_PASSWORD,
+        Provider.ONENCE: CONF_PASSWORD,
         Provider.INFOBIP_IOT: CONF_API_KEY,
         Provider.KPN_LORA: CONF_CLIENT_SECRET,
     }[provider]
@@ -516,6 +539,7 @@ async def test_already_configured(
 REAUTH_FIELDS = {
     Provider.KPN_IOT_SIM: [CONF_CLIENT_SECRET],
     Provider.TMOBILE_EASY_CONNECT: [CONF_PASSWORD],
+    Provider.ONENCE: [CONF_PASSWORD],
     Provider.INFOBIP_IOT: [CONF_API_KEY],
     Provider.KPN_LORA: [CONF_CLIENT_SECRET, CONF_PASSWORD],
 }
@@ -619,6 +643,7 @@ async def test_reconfigure(
         "provider": {
             Provider.KPN_IOT_SIM: "KPN IoT Programmable SIM",
             Provider.TMOBILE_EASY_CONNECT: "T-Mobile IoT Easy Connect",
+            Provider.ONENCE: "1NCE IoT SIM",
             Provider.INFOBIP_IOT: "Infobip IoT SIM",
             Provider.KPN_LORA: "KPN LoRa",
         }[provider]
@@ -686,6 +711,10 @@ async def test_reconfigure_wrong_account(
 OPTIONS = {
     Provider.KPN_IOT_SIM: ((CONF_SIM_INTERVAL, CONF_USAGE_INTERVAL), ["session"]),
     Provider.TMOBILE_EASY_CONNECT: (
+        (CONF_SIM_INTERVAL, CONF_USAGE_INTERVAL),
+        ["usage", "quota", "session"],
+    ),
+    Provider.ONENCE: (
         (CONF_SIM_INTERVAL, CONF_USAGE_INTERVAL),
         ["usage", "quota", "session"],
     ),
@@ -772,7 +801,9 @@ CLOUDHOOK = "https://hooks.nabu.casa/abc"
 REMOTE_UI = "https://abcdefgh.ui.nabu.casa"
 
 
-@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT, Provider.KPN_LORA])
+@pytest.mark.parametrize(
+    "provider", [Provider.TMOBILE_EASY_CONNECT, Provider.ONENCE, Provider.KPN_LORA]
+)
 @pytest.mark.parametrize(
     ("external_url", "cloudhook", "remote_ui", "shown", "direct"),
     [
@@ -861,7 +892,7 @@ async def test_options_show_webhook_url(  # noqa: PLR0917 - fixtures and paramet
     assert result["type"] is FlowResultType.FORM
     placeholders = {"provider": PROVIDERS[provider].name, "webhook_url": shown}
     step_id = "lora_uplinks"
-    if provider is Provider.TMOBILE_EASY_CONNECT:
+    if provider is not Provider.KPN_LORA:
         step_id = "sms_gateway"
         if direct is None:
             step_id = "sms_gateway_no_direct_url"

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
-from custom_components.iot_connectivity.api.models import Provider
+from custom_components.iot_connectivity.api.models import Provider, SimStatus
 from custom_components.iot_connectivity.const import (
     CONF_ENTITY_GROUPS,
     CONF_PLAN_INTERVAL,
@@ -23,7 +25,7 @@ from custom_components.iot_connectivity.const import (
     DOMAIN,
     INTERVAL_BOUNDS,
 )
-from custom_components.iot_connectivity.coordinator import SimData
+from custom_components.iot_connectivity.coordinator import SimCoordinator, SimData
 from iot_emulator.core import Fault, FaultKind
 
 from .conftest import state_of
@@ -241,3 +243,70 @@ async def test_rate_limit_delays_next_refresh(  # noqa: PLR0917 - fixtures
 
     await advance(hass, freezer, timedelta(seconds=60))
     assert len(provider_emulator.requests_to(endpoint)) > polls
+
+
+@pytest.mark.parametrize("provider", [Provider.INFOBIP_IOT])
+async def test_listeners_hear_of_their_own_item(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An item's listeners hear of its changes only; everyone of availability."""
+    coordinator = init_integration.runtime_data.sims
+    assert coordinator is not None
+    sims = coordinator.data.sims
+    other_sim = next(iccid for iccid in sims if iccid != ACTIVE_INFOBIP_SIM)
+    told: list[str] = []
+    for listener, item_id in (
+        ("changed", ACTIVE_INFOBIP_SIM),
+        ("unchanged", other_sim),
+        ("account", None),
+    ):
+        init_integration.async_on_unload(
+            coordinator.async_add_item_listener(partial(told.append, listener), item_id)
+        )
+    suspended = dataclasses.replace(
+        sims[ACTIVE_INFOBIP_SIM], status=SimStatus.SUSPENDED
+    )
+
+    coordinator.async_set_updated_data(
+        SimData(sims={**sims, ACTIVE_INFOBIP_SIM: suspended})
+    )
+
+    assert told == ["account", "changed"]
+    assert coordinator.changed_items == {ACTIVE_INFOBIP_SIM}
+    assert state_of(hass, "sensor.1st_activated_status").state == "suspended"
+
+    told.clear()
+    coordinator.async_set_update_error(UpdateFailed("provider down"))
+
+    assert sorted(told) == ["account", "changed", "unchanged"]
+    assert coordinator.changed_items is None
+    assert state_of(hass, "sensor.8981100022152967705_status").state == (
+        STATE_UNAVAILABLE
+    )
+
+
+@pytest.mark.parametrize("provider", [Provider.INFOBIP_IOT])
+async def test_polls_only_while_listened_to(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: EmulatorServer,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A coordinator nobody listens to reads nothing; its first listener starts polls."""
+    sims = init_integration.runtime_data.sims
+    assert sims is not None
+    coordinator = SimCoordinator(hass, init_integration, sims.client)
+    await coordinator.async_refresh()
+
+    add_infobip_sim(emulator)
+    await advance(hass, freezer, SIM_INTERVAL)
+    assert NEW_ICCID not in coordinator.items
+
+    stop_listening = coordinator.async_add_item_listener(lambda: None)
+    await advance(hass, freezer, SIM_INTERVAL)
+    assert NEW_ICCID in coordinator.items
+
+    stop_listening()
+    del emulator.infobip.sims[NEW_ICCID]
+    await advance(hass, freezer, SIM_INTERVAL)
+    assert NEW_ICCID in coordinator.items

@@ -47,6 +47,7 @@ SECRETS = (CONF_API_KEY, CONF_CLIENT_SECRET, CONF_PASSWORD)
 SLOW_DATA_ENDPOINT = {
     Provider.KPN_IOT_SIM: "session_status",
     Provider.TMOBILE_EASY_CONNECT: "usage",
+    Provider.ONENCE: "usage",
     Provider.INFOBIP_IOT: "usage_monthly",
     Provider.KPN_LORA: "connectivity_plans",
 }

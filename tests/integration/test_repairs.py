@@ -1,4 +1,9 @@
-"""Repair issues and their fix flows, against the emulator over real HTTP."""
+"""Repair issues and their fix flows, against the emulator over real HTTP.
+
+Low quotas (:mod:`quota`) and silent webhooks (:mod:`webhook`); a refused LoRa
+activation and missing downlink settings are no repairs (see test_activation
+and test_services).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import webhook
 from homeassistant.components.repairs import repairs_flow_manager
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -23,26 +25,23 @@ from custom_components.iot_connectivity.api.models import (
     SimQuota,
 )
 from custom_components.iot_connectivity.const import (
-    CONF_AS_ID,
-    CONF_AS_KEY,
     CONF_QUOTA_WARNING,
     CONF_WEBHOOK_ID,
     DOMAIN,
-    EVENT_LORA_UPLINK,
 )
 from custom_components.iot_connectivity.coordinator import SimTraffic, TrafficData
-from custom_components.iot_connectivity.repairs import (
-    LISTED_SIMS,
+from custom_components.iot_connectivity.helpers import entry_issue_id
+from custom_components.iot_connectivity.quota import LISTED_SIMS, listing, low_quotas
+from custom_components.iot_connectivity.repairs import async_create_fix_flow
+from custom_components.iot_connectivity.webhook import (
+    FIRST_PUSH,
+    LEGACY_PUSH_LOG,
     PUSH_GRACE,
-    _listing,
-    async_create_fix_flow,
-    entry_issue_id,
-    low_quotas,
 )
-from iot_emulator import kpn_gateway, kpn_lora, tmobile
+from iot_emulator import kpn_lora, tmobile
 from iot_emulator.core import Fault, FaultKind
 
-from .conftest import AS_ID, AS_KEY, device_id
+from .conftest import AS_ID, AS_KEY
 
 if TYPE_CHECKING:
     import aiohttp
@@ -54,6 +53,8 @@ ICCID = "8988280666000001234"
 """T-Mobile's example SIM, "Weather station Utrecht": 38 of 250 SMS left."""
 SIM_NAME = "Weather station Utrecht"
 EUI = "0059AC0000170311"
+UNKNOWN_EUI = "0059AC00000FFFFF"
+"""A LoRa device the account does not list."""
 
 
 @pytest.fixture(autouse=True)
@@ -73,11 +74,6 @@ def placeholders(found: ir.IssueEntry) -> dict[str, str]:
     """The issue's translation placeholders."""
     assert found.translation_placeholders is not None
     return found.translation_placeholders
-
-
-def entry_state(entry: MockConfigEntry) -> ConfigEntryState:
-    """The entry's state now (a call, so checks before and after a change type-check)."""
-    return entry.state
 
 
 def no_issue(hass: HomeAssistant, kind: str, entry: MockConfigEntry) -> bool:
@@ -251,150 +247,16 @@ async def test_low_quota_shares(
 def test_long_quota_listing_is_counted() -> None:
     """Beyond the first SIM cards the issue only counts the rest."""
     names = [f"SIM {number}" for number in range(LISTED_SIMS + 3)]
-    assert _listing(names[:LISTED_SIMS], len(names)) == (
+    assert listing(names[:LISTED_SIMS], len(names)) == (
         ", ".join(names[:LISTED_SIMS]) + " (+3)"
     )
-    assert _listing(names[:2], 2) == "SIM 0, SIM 1"
+    assert listing(names[:2], 2) == "SIM 0, SIM 1"
 
 
 async def test_no_fix_flow_for_unknown_issues(hass: HomeAssistant) -> None:
     """Only the fixable issues of an existing entry have a fix flow."""
     with pytest.raises(ValueError, match="No fix flow"):
         await async_create_fix_flow(hass, "quota_low_missing", {"entry_id": "missing"})
-
-
-# LoRa activation
-
-
-@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
-async def test_activation_issue_and_fix_flow(
-    hass: HomeAssistant, emulator: EmulatorServer, mock_config_entry: MockConfigEntry
-) -> None:
-    """A refused activation is a repair, fixed with the ThingPark user's new password."""
-    username = kpn_lora.DEFAULT_THINGPARK_USERNAME
-    emulator.kpn_lora.thingpark_users[username] = "changed-at-thingpark"
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry_state(mock_config_entry) is ConfigEntryState.SETUP_ERROR
-    assert not hass.config_entries.flow.async_progress()  # no reauthentication
-    found = issue(hass, "lora_activation_failed", mock_config_entry)
-    assert found.is_fixable
-    assert found.translation_placeholders == {
-        "account": mock_config_entry.title,
-        "username": username,
-    }
-
-    result = await start_fix(hass, "lora_activation_failed", mock_config_entry)
-    result = await submit(
-        hass,
-        result["flow_id"],
-        {CONF_USERNAME: username, CONF_PASSWORD: "still-wrong"},
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "activation_failed"}
-
-    result = await submit(
-        hass,
-        result["flow_id"],
-        {CONF_USERNAME: username, CONF_PASSWORD: "changed-at-thingpark"},
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.data[CONF_PASSWORD] == "changed-at-thingpark"
-    assert entry_state(mock_config_entry) is ConfigEntryState.LOADED
-    assert no_issue(hass, "lora_activation_failed", mock_config_entry)
-
-
-@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
-@pytest.mark.parametrize(
-    ("break_gateway", "error"),
-    [
-        (
-            lambda emulator: emulator.kpn_lora.clients.update(
-                {kpn_gateway.DEFAULT_CLIENT_ID: "rotated-secret"}
-            ),
-            "invalid_auth",
-        ),
-        (
-            lambda emulator: emulator.kpn_lora.faults.add(
-                Fault(kind=FaultKind.STATUS, endpoint="token", status=503)
-            ),
-            "cannot_connect",
-        ),
-    ],
-)
-async def test_activation_fix_flow_errors(
-    hass: HomeAssistant,
-    emulator: EmulatorServer,
-    mock_config_entry: MockConfigEntry,
-    break_gateway: Any,
-    error: str,
-) -> None:
-    """A refused app secret or an unreachable gateway keeps the form open."""
-    username = kpn_lora.DEFAULT_THINGPARK_USERNAME
-    emulator.kpn_lora.thingpark_users[username] = "changed-at-thingpark"
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    break_gateway(emulator)
-
-    result = await start_fix(hass, "lora_activation_failed", mock_config_entry)
-    result = await submit(
-        hass,
-        result["flow_id"],
-        {CONF_USERNAME: username, CONF_PASSWORD: "changed-at-thingpark"},
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": error}
-    assert entry_state(mock_config_entry) is ConfigEntryState.SETUP_ERROR
-
-
-# Downlink credentials
-
-
-@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
-async def test_downlink_without_as_credentials_and_fix_flow(
-    hass: HomeAssistant, emulator: EmulatorServer, mock_config_entry: MockConfigEntry
-) -> None:
-    """A downlink without AS ID and key raises the repair, which stores them."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        data={
-            key: value
-            for key, value in mock_config_entry.data.items()
-            if key not in (CONF_AS_ID, CONF_AS_KEY)
-        },
-    )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert no_issue(hass, "downlink_credentials_missing", entry)
-    downlink = {"device_id": device_id(hass, EUI), "payload": "01ff", "port": 2}
-
-    with pytest.raises(ServiceValidationError):
-        await hass.services.async_call(
-            DOMAIN, "send_lora_downlink", downlink, blocking=True
-        )
-    assert issue(hass, "downlink_credentials_missing", entry).is_fixable
-    assert emulator.kpn_lora.downlinks == []
-
-    result = await start_fix(hass, "downlink_credentials_missing", entry)
-    result = await submit(
-        hass, result["flow_id"], {CONF_AS_ID: AS_ID, CONF_AS_KEY: AS_KEY}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.state is ConfigEntryState.LOADED
-    assert (entry.data[CONF_AS_ID], entry.data[CONF_AS_KEY]) == (AS_ID, AS_KEY)
-    assert no_issue(hass, "downlink_credentials_missing", entry)
-
-    await hass.services.async_call(
-        DOMAIN, "send_lora_downlink", downlink, blocking=True
-    )
-    assert [(d.dev_eui, d.payload_hex) for d in emulator.kpn_lora.downlinks] == [
-        (EUI, "01ff")
-    ]
 
 
 # Silent webhooks
@@ -409,11 +271,12 @@ async def test_no_silent_webhook_issue_within_the_grace_period(
 
 
 @pytest.mark.parametrize("provider", [Provider.KPN_LORA])
-async def test_silent_uplink_webhook_until_the_first_push(
+async def test_silent_uplink_webhook_until_the_first_push(  # noqa: PLR0917 - fixtures
     hass: HomeAssistant,
     emulator: EmulatorServer,
     http_session: aiohttp.ClientSession,
     hass_client_no_auth: Any,
+    hass_storage: dict[str, Any],
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """Uplinks reported but never pushed raise the issue; the first push clears it.
@@ -426,24 +289,31 @@ async def test_silent_uplink_webhook_until_the_first_push(
     await hass.async_block_till_done()
     silent = issue(hass, "webhook_silent_uplinks", entry)
     assert not silent.is_fixable
-    # A push for a device of another account proves nothing about this one.
-    hass.bus.async_fire(EVENT_LORA_UPLINK, {"device_id": "another-accounts-device"})
-    await hass.async_block_till_done()
-    issue(hass, "webhook_silent_uplinks", entry)
     webhook_path = f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"
     assert silent.translation_placeholders == {
         "account": entry.title,
         "webhook_url": webhook.async_generate_url(hass, entry.data[CONF_WEBHOOK_ID]),
     }
-
     client = await hass_client_no_auth()
+    url = str(client.make_url(webhook_path))
+
+    # An uplink of a device this account does not list proves nothing.
+    status = await kpn_lora.push_uplink(
+        http_session,
+        url,
+        as_id=AS_ID,
+        as_key=AS_KEY,
+        dev_eui=UNKNOWN_EUI,
+        fport=1,
+        payload_hex="0102",
+    )
+    await hass.async_block_till_done()
+    assert status == 200
+    issue(hass, "webhook_silent_uplinks", entry)
+
     async with http_session.post(
         f"{emulator.url('kpn_lora')}/_emulator/push/uplink",
-        json={
-            "url": str(client.make_url(webhook_path)),
-            "dev_eui": EUI,
-            "payload_hex": "0102",
-        },
+        json={"url": url, "dev_eui": EUI, "payload_hex": "0102"},
     ) as answer:
         assert (await answer.json())["status"] == 200
     await hass.async_block_till_done()
@@ -457,6 +327,38 @@ async def test_silent_uplink_webhook_until_the_first_push(
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert no_issue(hass, "webhook_silent_uplinks", entry)
+    # Remembered with the pushes already fired, in the entry's one store.
+    assert FIRST_PUSH in hass_storage[f"{DOMAIN}.{entry.entry_id}.pushes"]["data"]
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
+async def test_first_push_taken_from_the_old_shared_store(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A first push that the old store of every entry remembers still counts.
+
+    It moves into the entry's own store of pushes, and the old store goes.
+    """
+    entry = added_hours_ago(mock_config_entry, PUSH_GRACE.total_seconds() / 3600 + 1)
+    entry.add_to_hass(hass)
+    first_push = "2026-11-01T08:00:00+00:00"
+    hass_storage[LEGACY_PUSH_LOG] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": LEGACY_PUSH_LOG,
+        "data": {entry.entry_id: first_push, "removed_entry": first_push},
+    }
+
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert no_issue(hass, "webhook_silent_uplinks", entry)
+    assert LEGACY_PUSH_LOG not in hass_storage
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.pushes"]["data"]
+    assert stored == {FIRST_PUSH: first_push}
+    assert not any("removed_entry" in key for key in hass_storage)
 
 
 @pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])

@@ -5,15 +5,29 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import Platform
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    Platform,
+)
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.iot_connectivity.api.models import Provider
-from custom_components.iot_connectivity.const import CONF_AS_KEY, DOMAIN
+from custom_components.iot_connectivity.const import (
+    CONF_AS_ID,
+    CONF_AS_KEY,
+    CONF_LRC_URL,
+    DOMAIN,
+)
+from iot_emulator import kpn_lora
 from iot_emulator.core import Fault, FaultKind
 from iot_emulator.tmobile import TOP_UP_VOLUME_MB
 
@@ -509,6 +523,64 @@ async def test_send_lora_downlink_not_configured(
     assert error.translation_key == "downlink_not_configured"
     assert error.translation_placeholders == {"account": mock_config_entry.title}
     assert not emulator.kpn_lora.requests_to("lrc_downlink")
+    # Reconfigure asks for them, which the error says: no repair repeats it.
+    assert not [domain for domain, _ in ir.async_get(hass).issues if domain == DOMAIN]
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
+async def test_send_lora_downlink_once_reconfigured(
+    hass: HomeAssistant,
+    emulator: EmulatorServer,
+    mock_config_entry: MockConfigEntry,
+    platforms: list[Platform],
+) -> None:
+    """The AS ID and key added with Reconfigure make downlinks work."""
+    data = {
+        key: value
+        for key, value in mock_config_entry.data.items()
+        if key not in (CONF_AS_ID, CONF_AS_KEY)
+    }
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        data=data,
+        unique_id=f"{Provider.KPN_LORA}_{kpn_lora.DEFAULT_THINGPARK_USERNAME.lower()}",
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    downlink = {"device_id": device_id(hass, LORA_DEVICE), "payload": "01ff", "port": 2}
+    await refused(hass, "send_lora_downlink", downlink)
+
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            **{
+                key: data[key]
+                for key in (
+                    CONF_CLIENT_ID,
+                    CONF_CLIENT_SECRET,
+                    CONF_USERNAME,
+                    CONF_PASSWORD,
+                    CONF_URL,
+                )
+            },
+            "downlinks": {
+                CONF_AS_ID: AS_ID,
+                CONF_AS_KEY: AS_KEY,
+                CONF_LRC_URL: data[CONF_LRC_URL],
+            },
+        },
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    await act(hass, "send_lora_downlink", downlink)
+    assert [(d.dev_eui, d.payload_hex) for d in emulator.kpn_lora.downlinks] == [
+        (LORA_DEVICE, "01ff")
+    ]
 
 
 @pytest.mark.parametrize("provider", [Provider.KPN_LORA])

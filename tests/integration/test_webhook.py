@@ -1030,9 +1030,13 @@ async def test_pushes_forgotten_after_a_day(  # noqa: PLR0917 - fixtures
     http_session: aiohttp.ClientSession,
     webhook_url: str,
 ) -> None:
-    """T-Mobile retries for a day: what is older is not loaded, nor stored again."""
+    """T-Mobile retries for a day: what is older is not loaded, nor stored again.
+
+    When the first push came is kept for good: the webhook was set up.
+    """
     events = async_capture_events(hass, EVENT_SMS_RECEIVED)
     entry_id = init_integration.entry_id
+    first_push = dt_util.utcnow().isoformat()
 
     async def push_sms() -> None:
         (result,) = await tmobile.push_sms_mo(
@@ -1057,6 +1061,7 @@ async def test_pushes_forgotten_after_a_day(  # noqa: PLR0917 - fixtures
     # The SMS fired again; the message lost its first part and waits anew.
     assert [event.data["message_ids"] for event in events] == [["6202"], ["6202"]]
     assert stored(hass_storage, init_integration) == {
+        "first_push": first_push,
         "seen": [{"key": "6202", "at": dt_util.utcnow().isoformat()}],
         "pending": [
             {

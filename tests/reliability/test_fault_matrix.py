@@ -25,6 +25,7 @@ from yarl import URL
 from custom_components.iot_connectivity.api.models import Provider
 from custom_components.iot_connectivity.const import DOMAIN, LOGGER
 from iot_emulator.core import Fault, FaultKind
+from iot_emulator.management_api import ManagementApiEmulator
 
 from .counts import COUNTS
 from .helpers import advance, entity_ids, set_up, with_clock_running
@@ -50,15 +51,16 @@ TRANSLATIONS = json.loads(
 type Undo = Callable[[], Awaitable[None]]
 type Inject = Callable[[EmulatorServer, Provider], Awaitable[Undo]]
 
-TOKEN_PROVIDERS = frozenset(
-    {Provider.KPN_IOT_SIM, Provider.TMOBILE_EASY_CONNECT, Provider.KPN_LORA}
-)
+MANAGEMENT_API = frozenset({Provider.TMOBILE_EASY_CONNECT, Provider.ONENCE})
+"""The operators of the management API family, served by one emulator code."""
+TOKEN_PROVIDERS = frozenset({Provider.KPN_IOT_SIM, Provider.KPN_LORA} | MANAGEMENT_API)
 """Providers whose client caches a bearer token (Infobip sends a fixed key)."""
 KPN_GATEWAY = frozenset({Provider.KPN_IOT_SIM, Provider.KPN_LORA})
 """Providers behind the KPN gateway, which reports a request quota."""
 FIRST_DATA_ENDPOINT = {
     Provider.KPN_IOT_SIM: "list_things",
     Provider.TMOBILE_EASY_CONNECT: "list_sims",
+    Provider.ONENCE: "list_sims",
     Provider.INFOBIP_IOT: "sims",
     Provider.KPN_LORA: "list_devices",
 }
@@ -304,6 +306,8 @@ def revoke_credentials(server: EmulatorServer, provider: Provider) -> None:
             server.kpn_lora.clients.clear()
         case Provider.TMOBILE_EASY_CONNECT:
             server.tmobile.credentials.clear()
+        case Provider.ONENCE:
+            server.onence.credentials.clear()
         case Provider.INFOBIP_IOT:
             server.infobip.api_keys.clear()
             server.infobip.users.clear()
@@ -442,14 +446,26 @@ def strip_kpn_sim(server: EmulatorServer) -> None:
     keep_only(server.kpn_sim.sessions, "ThingId")
 
 
-def strip_tmobile(server: EmulatorServer) -> None:
+def management_api(server: EmulatorServer, provider: Provider) -> ManagementApiEmulator:
+    """The emulator of one operator of the management API."""
+    emulator = server.providers[provider]
+    assert isinstance(emulator, ManagementApiEmulator)
+    return emulator
+
+
+def strip_management_api(provider: Provider) -> Mutation:
     """SIMs with only their ICCID; empty quotas and session; no usage."""
-    for sim in server.tmobile.sims.values():
-        iccid = sim.iccid
-        for part in (sim.record, sim.quota_data, sim.quota_sms, sim.subscriber_info):
-            part.clear()
-        sim.record["iccid"] = iccid
-        sim.usage.clear()
+
+    def strip(server: EmulatorServer) -> None:
+        for sim in management_api(server, provider).sims.values():
+            iccid = sim.iccid
+            parts = (sim.record, sim.quota_data, sim.quota_sms, sim.subscriber_info)
+            for part in (*parts, sim.connectivity or {}):
+                part.clear()
+            sim.record["iccid"] = iccid
+            sim.usage.clear()
+
+    return strip
 
 
 def strip_infobip(server: EmulatorServer) -> None:
@@ -485,13 +501,19 @@ def unknown_kpn_sim(server: EmulatorServer) -> None:
         session["ConnectionStatus"] = UNKNOWN_STATUS
 
 
-def unknown_tmobile(server: EmulatorServer) -> None:
+def unknown_management_api(provider: Provider) -> Mutation:
     """A SIM status, quota status id and attach state never seen before."""
-    for sim in server.tmobile.sims.values():
-        sim.record["status"] = UNKNOWN_STATUS
-        for quota in (sim.quota_data, sim.quota_sms):
-            quota["quota_status"] = {"id": 7, "description": UNKNOWN_STATUS}
-        sim.subscriber_info["state"] = UNKNOWN_STATUS
+
+    def unknown(server: EmulatorServer) -> None:
+        for sim in management_api(server, provider).sims.values():
+            sim.record["status"] = UNKNOWN_STATUS
+            for quota in (sim.quota_data, sim.quota_sms):
+                quota["quota_status"] = {"id": 7, "description": UNKNOWN_STATUS}
+            sim.subscriber_info["state"] = UNKNOWN_STATUS
+            if sim.connectivity is not None:
+                sim.connectivity["status"] = UNKNOWN_STATUS
+
+    return unknown
 
 
 def unknown_infobip(server: EmulatorServer) -> None:
@@ -514,9 +536,9 @@ def empty_kpn_sim(server: EmulatorServer) -> None:
     server.kpn_sim.sessions.clear()
 
 
-def empty_tmobile(server: EmulatorServer) -> None:
+def empty_management_api(provider: Provider) -> Mutation:
     """No SIMs."""
-    server.tmobile.sims.clear()
+    return lambda server: management_api(server, provider).sims.clear()
 
 
 def empty_infobip(server: EmulatorServer) -> None:
@@ -536,19 +558,19 @@ type Mutation = Callable[[EmulatorServer], None]
 DATA_CASES: dict[str, dict[Provider, Mutation]] = {
     "missing_optional_fields": {
         Provider.KPN_IOT_SIM: strip_kpn_sim,
-        Provider.TMOBILE_EASY_CONNECT: strip_tmobile,
+        **{provider: strip_management_api(provider) for provider in MANAGEMENT_API},
         Provider.INFOBIP_IOT: strip_infobip,
         Provider.KPN_LORA: strip_kpn_lora,
     },
     "unknown_enum_values": {
         Provider.KPN_IOT_SIM: unknown_kpn_sim,
-        Provider.TMOBILE_EASY_CONNECT: unknown_tmobile,
+        **{provider: unknown_management_api(provider) for provider in MANAGEMENT_API},
         Provider.INFOBIP_IOT: unknown_infobip,
         Provider.KPN_LORA: unknown_kpn_lora,
     },
     "empty_lists": {
         Provider.KPN_IOT_SIM: empty_kpn_sim,
-        Provider.TMOBILE_EASY_CONNECT: empty_tmobile,
+        **{provider: empty_management_api(provider) for provider in MANAGEMENT_API},
         Provider.INFOBIP_IOT: empty_infobip,
         Provider.KPN_LORA: empty_kpn_lora,
     },
@@ -649,8 +671,9 @@ def vanish(server: EmulatorServer, provider: Provider) -> str:
             iccid = next(iter(server.kpn_sim.things))
             del server.kpn_sim.things[iccid], server.kpn_sim.sessions[iccid]
             return iccid
-        case Provider.TMOBILE_EASY_CONNECT:
-            return server.tmobile.sims.pop(next(iter(server.tmobile.sims))).iccid
+        case Provider.TMOBILE_EASY_CONNECT | Provider.ONENCE:
+            sims = management_api(server, provider).sims
+            return sims.pop(next(iter(sims))).iccid
         case Provider.INFOBIP_IOT:
             iccid = next(iter(server.infobip.sims))
             del server.infobip.sims[iccid], server.infobip.usage[iccid]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from ..const import CONF_PROVIDER
-from . import infobip_iot, kpn_iot_sim, kpn_lora, tmobile_easy_connect
+from . import infobip_iot, kpn_iot_sim, kpn_lora, onence, tmobile_easy_connect
 from .spec import AnyClient, DeviceKind, ProviderSpec, PushKind, ReadCost
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ PROVIDERS: Final[Mapping[str, ProviderSpec[Any]]] = {
     for spec in (
         kpn_iot_sim.SPEC,
         tmobile_easy_connect.SPEC,
+        onence.SPEC,
         infobip_iot.SPEC,
         kpn_lora.SPEC,
     )

@@ -1,7 +1,8 @@
 """The management API family: T-Mobile IoT Easy Connect and 1NCE.
 
 The same paths, token request and fields; the operator sets the address and
-the quirks. Every member gets the same entities, actions and pushes.
+the quirks. Every member gets the same entities, actions and pushes, as far
+as its operator's API can do them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 import probatio
 
-from ..api.tmobile import TMobileClient
+from ..api.management_api import ManagementApiClient, Operator
 from ..const import ENTITY_GROUP_QUOTA, ENTITY_GROUP_SESSION, ENTITY_GROUP_USAGE
 from .spec import LOGIN_FIELDS, URL, DeviceKind, ProviderSpec, PushKind, ReadCost
 
@@ -28,27 +29,31 @@ READ_COSTS: Final = {
 
 
 def management_api_spec(
-    *, provider_id: str, name: str, manufacturer: str, url: str
-) -> ProviderSpec[TMobileClient]:
+    operator: Operator, *, name: str, manufacturer: str
+) -> ProviderSpec[ManagementApiClient]:
     """The spec of one operator of the management API."""
 
     def client(
         session: aiohttp.ClientSession, data: Mapping[str, Any], *, sign_in: bool
-    ) -> TMobileClient:
-        return TMobileClient(
-            session, data[CONF_USERNAME], data[CONF_PASSWORD], url=data[CONF_URL]
+    ) -> ManagementApiClient:
+        return ManagementApiClient(
+            session,
+            data[CONF_USERNAME],
+            data[CONF_PASSWORD],
+            operator=operator,
+            url=data[CONF_URL],
         )
 
     return ProviderSpec(
-        id=provider_id,
+        id=operator.provider.value,
         name=name,
         manufacturer=manufacturer,
         device_kind=DeviceKind.SIM,
         fields=probatio.Schema(
-            {**LOGIN_FIELDS, probatio.Required(CONF_URL, default=url): URL}
+            {**LOGIN_FIELDS, probatio.Required(CONF_URL, default=operator.url): URL}
         ),
         create_client=client,
-        capabilities=TMobileClient.capabilities,
+        capabilities=operator.capabilities,
         read_costs=READ_COSTS,
         push=PushKind.SMS_GATEWAY,
         device_triggers=("sms_received",),
