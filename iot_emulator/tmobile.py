@@ -30,10 +30,6 @@ from .examples import load_example
 from .management_api import (
     BUFFERED,
     DELIVERED,
-    DISABLED,
-    ENABLED,
-    MAX_SIM_PAGE_SIZE,
-    TOP_UP_VOLUME_MB,
     DailyUsage,
     Flavour,
     ManagementApiEmulator,
@@ -46,12 +42,8 @@ from .management_api import (
 __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_USERNAME",
-    "DISABLED",
-    "ENABLED",
-    "MAX_SIM_PAGE_SIZE",
     "ORG_ID",
     "TMOBILE",
-    "TOP_UP_VOLUME_MB",
     "TMobileEmulator",
     "push_delivery_report",
     "push_sms_mo",

@@ -13,11 +13,10 @@ import pytest
 
 from iot_emulator.core import Fault, FaultKind
 from iot_emulator.examples import load_example
-from iot_emulator.management_api import split_sms
+from iot_emulator.management_api import TOP_UP_VOLUME_MB, split_sms
 from iot_emulator.tmobile import (
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
-    TOP_UP_VOLUME_MB,
     TMobileEmulator,
     push_delivery_report,
     push_sms_mo,

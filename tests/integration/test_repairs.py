@@ -38,7 +38,7 @@ from custom_components.iot_connectivity.webhook import (
     LEGACY_PUSH_LOG,
     PUSH_GRACE,
 )
-from iot_emulator import kpn_lora, tmobile
+from iot_emulator import kpn_lora, management_api
 from iot_emulator.core import Fault, FaultKind
 
 from .conftest import AS_ID, AS_KEY
@@ -163,7 +163,7 @@ async def test_quota_issue_top_up_flow(
     result = await submit(hass, result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert [order.iccids for order in emulator.tmobile.top_ups] == [(ICCID,)]
-    assert sim.quota_data["volume"] > tmobile.TOP_UP_VOLUME_MB
+    assert sim.quota_data["volume"] > management_api.TOP_UP_VOLUME_MB
     assert no_issue(hass, "quota_low", init_integration)
     # Data is fine again; at the next read the SMS bundle still warns.
     await reread_sim(hass, init_integration)

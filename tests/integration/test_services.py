@@ -29,7 +29,7 @@ from custom_components.iot_connectivity.const import (
 )
 from iot_emulator import kpn_lora
 from iot_emulator.core import Fault, FaultKind
-from iot_emulator.tmobile import TOP_UP_VOLUME_MB
+from iot_emulator.management_api import TOP_UP_VOLUME_MB
 
 from .conftest import AS_ID, AS_KEY, FROZEN_TIME, device_id, state_of
 
