@@ -150,9 +150,13 @@ class QuotaWatch:
         if changed is None:
             self._low = low_quotas(self.entry, traffic.data)
         else:
-            for iccid in changed:
+            low = low_quotas(self.entry, traffic.data, changed)
+            for iccid in changed - low.keys():
                 self._low.pop(iccid, None)
-            self._low.update(low_quotas(self.entry, traffic.data, changed))
+            # A SIM that stays low keeps its place: the SIMs the issue names
+            # change only when their bundles do, so an issue that says the
+            # same is not rewritten (and saved) at every turn.
+            self._low.update(low)
         self._async_update_issue(list(self._low.values()))
 
     @callback

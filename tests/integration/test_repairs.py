@@ -17,7 +17,10 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from custom_components.iot_connectivity.api.models import (
     Provider,
@@ -182,6 +185,39 @@ async def test_quota_issue_clears_when_bundles_recover(
     emulator.tmobile.sims[ICCID].quota_sms["volume"] = 200
     await reread_sim(hass, init_integration)
     assert no_issue(hass, "quota_low", init_integration)
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+@pytest.mark.parametrize("entry_options", [{CONF_QUOTA_WARNING: 20}])
+async def test_quota_issue_not_rewritten_when_it_says_the_same(
+    hass: HomeAssistant, emulator: EmulatorServer, init_integration: MockConfigEntry
+) -> None:
+    """A SIM read again that stays as low keeps its place in the issue.
+
+    The issue, and the registry file behind it, change only when what the
+    issue says does: not at every turn of a read in turns.
+    """
+    emulator.tmobile.generate(1)
+    other = next(iccid for iccid in emulator.tmobile.sims if iccid != ICCID)
+    emulator.tmobile.sims[other].quota_sms["volume"] = 1
+    data = init_integration.runtime_data
+    sims, traffic = data.sims, data.traffic
+    assert sims is not None
+    assert traffic is not None
+    await sims.async_refresh()
+    await traffic.async_refresh_sims([other])
+    await traffic.async_refresh()
+    await hass.async_block_till_done()
+    named = placeholders(issue(hass, "quota_low", init_integration))["sims"]
+    assert named.startswith(SIM_NAME)
+    updates = async_capture_events(hass, ir.EVENT_REPAIRS_ISSUE_REGISTRY_UPDATED)
+
+    # 37 of 250 SMS left: still 15 %, so the issue says the same.
+    emulator.tmobile.sims[ICCID].quota_sms["volume"] = 37
+    await reread_sim(hass, init_integration)
+
+    assert placeholders(issue(hass, "quota_low", init_integration))["sims"] == named
+    assert updates == []
 
 
 @pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
