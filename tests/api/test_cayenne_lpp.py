@@ -15,6 +15,8 @@ published for them. Sources, cited next to each vector:
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from custom_components.iot_connectivity.api.cayenne_lpp import (
@@ -63,9 +65,6 @@ def values(payload: str) -> dict[str, object]:
             "01 88 06 76 5F F2 96 0A 00 03 E8",
             {"gps_1": Position(42.3519, -87.9094, 10.0)},
         ),
-        # TTS: base64 "AHMnvwBnAN4=" -> barometric_pressure_0 1017.5,
-        # temperature_0 22.2 (channel 0 is a channel like any other).
-        ("00 73 27 BF 00 67 00 DE", {"pressure_0": 1017.5, "temperature_0": 22.2}),
         # ELECTRONICCATS Negative_Temperature: -4.7 on channel 5.
         ("05 67 FF D1", {"temperature_5": -4.7}),
         # ELECTRONICCATS Humidity: 54 % on channel 2.
@@ -76,6 +75,23 @@ def test_mydevices_tts_and_electroniccats_examples(
     payload: str, expected: dict[str, object]
 ) -> None:
     assert values(payload) == expected
+
+
+@pytest.mark.parametrize(
+    ("frm_payload", "expected"),
+    [
+        # TTS: "A2cBEAVnAP8=" -> temperature_3 27.200000762939453 (a float32
+        # there), temperature_5 25.5.
+        ("A2cBEAVnAP8=", {"temperature_3": 27.2, "temperature_5": 25.5}),
+        # TTS: "AHMnvwBnAN4=" -> barometric_pressure_0 1017.5, temperature_0
+        # 22.200000762939453: channel 0 is a channel like any other.
+        ("AHMnvwBnAN4=", {"pressure_0": 1017.5, "temperature_0": 22.2}),
+    ],
+)
+def test_tts_documented_frm_payloads(
+    frm_payload: str, expected: dict[str, object]
+) -> None:
+    assert values(base64.b64decode(frm_payload).hex()) == expected
 
 
 # CHIRPSTACK test_lpp: one frame with two channels of every type it decodes,
