@@ -315,6 +315,14 @@ class KpnSimEmulator(KpnGatewayEmulator):
             LastConnectionTime=_timestamp(self.now),
         )
 
+    def move_sim(self, iccid: str, imei: str) -> bool:
+        """The Thing reports the IMEI of the device its SIM was put in."""
+        if (thing := self.things.get(iccid)) is None:
+            return False
+        thing["IMEI"] = imei
+        thing["cas"] = self._new_cas()
+        return True
+
     def _change_state(self, iccid: str, state: str) -> None:
         thing = self.things[iccid]
         thing["State"] = thing["BillingState"] = state

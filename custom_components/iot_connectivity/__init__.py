@@ -24,6 +24,7 @@ from .coordinator import (
     traffic_groups,
 )
 from .helpers import async_delete_entry_issues, setup_error
+from .imei_watch import async_watch_imeis
 from .providers import spec_of
 from .quota import async_watch_quotas
 from .services import async_setup_services
@@ -45,6 +46,7 @@ PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.EVENT,
+    Platform.NOTIFY,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -104,6 +106,7 @@ async def async_setup_entry(
     if spec.push is not None:
         await async_register_webhook(hass, entry, spec.push)
     async_watch_quotas(hass, entry)
+    data.imei_watch = await async_watch_imeis(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -212,6 +212,7 @@ class KpnSimClient(SimClient):
             Capability.LABEL,
             Capability.SESSION,
             Capability.SMS,
+            Capability.IMEI,
         }
     )
     sms_rules = SmsRules(max_parts=1)
