@@ -225,6 +225,7 @@ def test_capabilities_and_rules() -> None:
         Capability.LABEL,
         Capability.SESSION,
         Capability.SMS,
+        Capability.IMEI,
     }
     assert KpnSimClient.sms_rules == SmsRules(max_parts=1)
 

@@ -623,3 +623,19 @@ async def test_disconnect_fault_closes_the_connection(api: Api) -> None:
         await api.call("POST", path, json={"Message": "hi"})
     assert (await api.call("POST", path, json={"Message": "hi"})).status == 200
     assert len(api.emulator.requests_to("send_sms")) == 2
+
+
+# --- control: a SIM moved to another device --------------------------------
+
+
+def test_move_sim_changes_the_things_imei_and_cas() -> None:
+    emulator = KpnSimEmulator()
+    iccid = "8931087620000000017"
+    thing = emulator.things[iccid]
+    cas = thing["cas"]
+
+    assert emulator.move_sim(iccid, "353456789012348")
+
+    assert thing["IMEI"] == "353456789012348"
+    assert thing["cas"] != cas
+    assert not emulator.move_sim("404", "353456789012348")
