@@ -353,7 +353,6 @@ class ProviderEmulator:
         self.tick(float(data.get("seconds", 60)))
         return json_response({"ok": True})
 
-
     async def _control_move_sim(self, request: web.Request) -> web.Response:
         """``{"iccid": ..., "imei": ...}``: the SIM now reports that IMEI."""
         data = await request.json()

@@ -370,7 +370,7 @@ async def test_set_imei_lock_reports_what_the_server_kept(
     tmobile: TMobileEmulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tmobile, "_apply_update", lambda sim, update: None)
+    monkeypatch.setattr(tmobile, "_apply_update", lambda *_: None)
     assert await client.set_imei_lock(ICCID, locked=True) is False
 
 

@@ -274,3 +274,26 @@ async def test_sim_moved(
     assert other_sim == []
     state = emulator.kpn_sim.things[KPN_ICCID]["State"]
     assert state == ("SUSPENDED" if suspend else "ACTIVE")
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_sim_moved_suspends_but_keeps_the_imei_lock(
+    hass: HomeAssistant, emulator: EmulatorServer, mock_config_entry: MockConfigEntry
+) -> None:
+    """Only the Active switch goes off: the SIM's IMEI lock stays on."""
+    record = emulator.tmobile.sims[TMOBILE_ICCID].record
+    record["imei_lock"] = True
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert state_of(hass, "switch.weather_station_utrecht_imei_lock").state == "on"
+    async_mock_service(hass, "persistent_notification", "create")
+    await use_blueprints(hass, ("sim_moved.yaml", {"suspend": True}))
+
+    emulator.tmobile.move_sim(TMOBILE_ICCID, "353456789012348")
+    await mock_config_entry.runtime_data.sims.async_refresh()
+    await hass.async_block_till_done()
+
+    assert record["status"] == "Disabled"
+    assert record["imei_lock"] is True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
 from homeassistant.exceptions import ServiceValidationError
@@ -58,7 +58,9 @@ def imei_of(emulator: EmulatorServer, provider: Provider) -> Callable[[str], Any
     if provider is Provider.KPN_IOT_SIM:
         return lambda iccid: emulator.kpn_sim.things[iccid]["IMEI"]
     sims = (
-        emulator.tmobile if provider is Provider.TMOBILE_EASY_CONNECT else emulator.onence
+        emulator.tmobile
+        if provider is Provider.TMOBILE_EASY_CONNECT
+        else emulator.onence
     ).sims
     return lambda iccid: sims[iccid].record["imei"]
 
@@ -80,7 +82,7 @@ def set_imei(
 
 def watch_of(entry: MockConfigEntry) -> ImeiWatch:
     """The entry's IMEI watch, which must exist."""
-    watch = entry.runtime_data.imei_watch
+    watch: ImeiWatch | None = entry.runtime_data.imei_watch
     assert watch is not None
     return watch
 
@@ -259,11 +261,9 @@ async def test_acknowledge(
     assert len(events) == 1
 
     # Nothing is left to acknowledge.
+    again = press(hass, button) if by_button else acknowledge(hass, device)
     with pytest.raises(ServiceValidationError) as raised:
-        if by_button:
-            await press(hass, button)
-        else:
-            await acknowledge(hass, device)
+        await again
     assert raised.value.translation_key == "no_imei_change"
 
 
@@ -310,10 +310,14 @@ async def test_diagnostics_list_changes_redacted(
     emulator.tmobile.move_sim(iccid, NEW_IMEI)
     await read_sims(hass, init_integration)
 
-    entry = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
-    device = dr.async_get(hass).async_get(device_id(hass, iccid))
+    entry: dict[str, Any] = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    device = dr.async_get(hass).async_get(
+        device_id(hass, iccid), include_child_devices=False
+    )
     assert device is not None
-    of_device = await get_diagnostics_for_device(
+    of_device: dict[str, Any] = await get_diagnostics_for_device(
         hass, hass_client, init_integration, device
     )
 
@@ -333,10 +337,15 @@ async def test_logbook_describes_the_move(hass: HomeAssistant) -> None:
     """The logbook names the SIM's device and leaves the IMEIs out."""
     iccid, _, _ = MOVED_SIM[Provider.KPN_IOT_SIM]
     described: dict[str, Callable[[Event], dict[str, str]]] = {}
-    logbook.async_describe_events(
-        hass, lambda domain, event, describe: described.setdefault(event, describe)
-    )
-    events = async_capture_events(hass, EVENT_SIM_MOVED)
+
+    def describe_event(
+        domain: str, event_type: str, describe: Callable[[Event], dict[str, str]]
+    ) -> None:
+        assert domain == DOMAIN
+        described[event_type] = describe
+
+    logbook.async_describe_events(hass, describe_event)
+    events: list[Event] = async_capture_events(hass, EVENT_SIM_MOVED)
     data = {
         "device_id": device_id(hass, iccid),
         "iccid": iccid,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from homeassistant.components.notify import (
+from homeassistant.components.notify.const import (
     ATTR_MESSAGE,
     ATTR_TITLE,
     DOMAIN as NOTIFY_DOMAIN,
@@ -52,7 +52,7 @@ async def send_message(
     hass: HomeAssistant, entity_id: str, message: str, title: str | None = None
 ) -> None:
     """Call notify.send_message on one entity."""
-    data = {ATTR_ENTITY_ID: entity_id, ATTR_MESSAGE: message}
+    data: dict[str, str] = {ATTR_ENTITY_ID: entity_id, ATTR_MESSAGE: message}
     if title is not None:
         data[ATTR_TITLE] = title
     await hass.services.async_call(
@@ -79,7 +79,7 @@ async def send_message(
     ],
 )
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-async def test_send_message_with_title(
+async def test_send_message_with_title(  # noqa: PLR0917 - fixtures and parameters
     hass: HomeAssistant,
     emulator: EmulatorServer,
     init_integration: MockConfigEntry,
@@ -135,7 +135,7 @@ async def test_send_message_without_title(
     ids=["title_makes_it_too_long", "empty", "suspended"],
 )
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-async def test_refused_before_sending(  # noqa: PLR0913, PLR0917 - parameters
+async def test_refused_before_sending(  # noqa: PLR0917 - parameters
     hass: HomeAssistant,
     emulator: EmulatorServer,
     init_integration: MockConfigEntry,
@@ -147,7 +147,9 @@ async def test_refused_before_sending(  # noqa: PLR0913, PLR0917 - parameters
 ) -> None:
     """The send_sms checks, with their translated errors; nothing is sent."""
     with pytest.raises(ServiceValidationError) as raised:
-        await send_message(hass, notifier(hass, init_integration, iccid), message, title)
+        await send_message(
+            hass, notifier(hass, init_integration, iccid), message, title
+        )
 
     assert raised.value.translation_domain == DOMAIN
     assert raised.value.translation_key == key

@@ -259,7 +259,7 @@ async def test_imei_lock_not_confirmed(
     """A lock the provider accepts but does not report afterwards is an error."""
     entity_id, record_of = LOCKABLE_SIM[Provider.TMOBILE_EASY_CONNECT]
     # The server answers the PUT but keeps the SIM as it was.
-    monkeypatch.setattr(emulator.tmobile, "_apply_update", lambda sim, update: None)
+    monkeypatch.setattr(emulator.tmobile, "_apply_update", lambda *_: None)
 
     with pytest.raises(HomeAssistantError) as raised:
         await switch(hass, SERVICE_TURN_ON, entity_id)
