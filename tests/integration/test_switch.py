@@ -291,7 +291,21 @@ async def test_imei_lock_provider_error(
     assert record_of(emulator)["imei_lock"] is False
 
 
-@pytest.mark.parametrize("provider", [Provider.KPN_IOT_SIM, Provider.INFOBIP_IOT])
+@pytest.mark.parametrize("provider", [Provider.KPN_IOT_SIM])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
+async def test_kpn_imei_lock(hass: HomeAssistant, emulator: EmulatorServer) -> None:
+    """KPN's lock is the Thing's LockMasterImei (inferred), read back too."""
+    entity_id = "switch.pumping_station_zeeburg_imei_lock"
+    thing = emulator.kpn_sim.things["8931087620000000017"]
+    assert state_of(hass, entity_id).state == STATE_ON
+
+    await switch(hass, SERVICE_TURN_OFF, entity_id)
+
+    assert thing["LockMasterImei"] is False
+    assert state_of(hass, entity_id).state == STATE_OFF
+
+
+@pytest.mark.parametrize("provider", [Provider.INFOBIP_IOT])
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
 async def test_no_imei_lock_without_capability(hass: HomeAssistant) -> None:
     """Only providers whose API has an IMEI lock get the switch."""
