@@ -55,6 +55,10 @@ class ImeiChange:
     detected_at: datetime
 
 
+def _store(hass: HomeAssistant, entry_id: str) -> Store[_Stored]:
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.imei_watch.{entry_id}")
+
+
 def imei_signal(entry_id: str, iccid: str) -> str:
     """The dispatcher signal of a SIM whose open change came or went."""
     return f"{DOMAIN}_imei_{entry_id}_{iccid}"
@@ -73,9 +77,7 @@ class ImeiWatch:
         self.hass = hass
         self.entry = entry
         self.sims = sims
-        self._store: Store[_Stored] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.imei_watch.{entry.entry_id}"
-        )
+        self._store = _store(hass, entry.entry_id)
         self.baselines: dict[str, str] = {}
         self.changes: dict[str, ImeiChange] = {}
 
@@ -189,3 +191,10 @@ async def async_watch_imeis(
     watch.async_check()
     entry.async_on_unload(sims.async_add_item_listener(watch.async_check))
     return watch
+
+
+async def async_remove_imei_store(
+    hass: HomeAssistant, entry: IoTConnectivityConfigEntry
+) -> None:
+    """Forget the baselines and changes of a removed entry."""
+    await _store(hass, entry.entry_id).async_remove()

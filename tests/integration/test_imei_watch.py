@@ -361,3 +361,19 @@ async def test_logbook_describes_the_move(hass: HomeAssistant) -> None:
         "name": "Pumping station Zeeburg",
         "message": "moved to another device (its IMEI changed)",
     }
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_IOT_SIM])
+async def test_removing_the_entry_forgets_the_baselines(
+    hass: HomeAssistant, hass_storage: dict[str, Any], init_integration: MockConfigEntry
+) -> None:
+    """The store holds every SIM's baseline until the account is removed."""
+    await hass.async_block_till_done(wait_background_tasks=True)
+    key = f"{DOMAIN}.imei_watch.{init_integration.entry_id}"
+    iccid, _, first_imei = MOVED_SIM[Provider.KPN_IOT_SIM]
+    assert hass_storage[key]["data"]["baselines"][iccid] == first_imei
+
+    assert await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert key not in hass_storage
