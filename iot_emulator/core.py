@@ -238,6 +238,11 @@ class ProviderEmulator:
     def tick(self, seconds: float) -> None:
         """Let ``seconds`` of simulated time pass (usage grows, alarms change)."""
 
+    def move_sim(self, iccid: str, imei: str) -> bool:
+        """Put a SIM in the device ``imei``; False when there is no such SIM."""
+        del iccid, imei
+        return False
+
     def make_app(self) -> web.Application:
         """The aiohttp application that serves this provider."""
         app = web.Application(middlewares=[self._middleware], client_max_size=1024**2)
@@ -248,6 +253,7 @@ class ProviderEmulator:
         app.router.add_delete(f"{CONTROL_PREFIX}/faults", self._control_clear_faults)
         app.router.add_post(f"{CONTROL_PREFIX}/revoke-tokens", self._control_revoke)
         app.router.add_post(f"{CONTROL_PREFIX}/tick", self._control_tick)
+        app.router.add_post(f"{CONTROL_PREFIX}/move-sim", self._control_move_sim)
         return app
 
     @web.middleware
@@ -345,6 +351,18 @@ class ProviderEmulator:
     async def _control_tick(self, request: web.Request) -> web.Response:
         data = await request.json() if request.can_read_body else {}
         self.tick(float(data.get("seconds", 60)))
+        return json_response({"ok": True})
+
+    async def _control_move_sim(self, request: web.Request) -> web.Response:
+        """``{"iccid": ..., "imei": ...}``: the SIM now reports that IMEI."""
+        data = await request.json()
+        if not isinstance(data, dict):
+            return json_error(400, "A JSON object is required")
+        iccid, imei = data.get("iccid"), data.get("imei")
+        if not isinstance(iccid, str) or not isinstance(imei, str):
+            return json_error(400, "iccid and imei must be strings")
+        if not self.move_sim(iccid, imei):
+            return json_error(404, "SIM not found")
         return json_response({"ok": True})
 
 

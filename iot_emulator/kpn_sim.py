@@ -22,8 +22,10 @@ silent, this emulator chooses, and the library follows the same choices:
   nothing. Leaving ACTIVE / TEST_ACTIVE drops the data session; a Thing that
   may connect attaches on the next :meth:`KpnSimEmulator.tick`.
 * ``cas``: every Thing carries an opaque ``cas`` that changes with each update
-  of it. ``PUT /thing/{thingId}`` (a ``ThingTag`` change) must send the
-  current one: 400 when missing, 412 when stale.
+  of it. ``PUT /thing/{thingId}`` (a ``ThingTag`` or ``LockMasterImei``
+  change; the latter inferred) must send the current one: 400 when missing,
+  412 when stale. Locking holds the SIM to the device it is in now
+  (``MasterIMEI``).
 * SMS reach ACTIVE / TEST_ACTIVE Things only (412 otherwise), one part of at
   most 160 characters; the answer is the message id as a JSON string (public
   clients read the body as the id).
@@ -315,6 +317,14 @@ class KpnSimEmulator(KpnGatewayEmulator):
             LastConnectionTime=_timestamp(self.now),
         )
 
+    def move_sim(self, iccid: str, imei: str) -> bool:
+        """The Thing reports the IMEI of the device its SIM was put in."""
+        if (thing := self.things.get(iccid)) is None:
+            return False
+        thing["IMEI"] = imei
+        thing["cas"] = self._new_cas()
+        return True
+
     def _change_state(self, iccid: str, state: str) -> None:
         thing = self.things[iccid]
         thing["State"] = thing["BillingState"] = state
@@ -367,9 +377,16 @@ class KpnSimEmulator(KpnGatewayEmulator):
             return kpn_error(
                 HTTPStatus.BAD_REQUEST, "An update must carry the Thing's cas"
             )
-        tag = body.get("ThingTag")
-        if not isinstance(tag, str):
+        tag, lock = body.get("ThingTag"), body.get("LockMasterImei")
+        if tag is None and lock is None:
+            return kpn_error(
+                HTTPStatus.BAD_REQUEST,
+                "An update must carry ThingTag or LockMasterImei",
+            )
+        if tag is not None and not isinstance(tag, str):
             return kpn_error(HTTPStatus.BAD_REQUEST, "ThingTag must be a string")
+        if lock is not None and not isinstance(lock, bool):
+            return kpn_error(HTTPStatus.BAD_REQUEST, "LockMasterImei must be a boolean")
         thing = self.things[iccid]
         if str(body["cas"]) != thing["cas"]:
             return kpn_error(
@@ -377,7 +394,12 @@ class KpnSimEmulator(KpnGatewayEmulator):
                 "The Thing was changed since it was read",
                 "read it again and send its current cas",
             )
-        thing["ThingTag"] = tag or None
+        if tag is not None:
+            thing["ThingTag"] = tag or None
+        if lock is not None:
+            thing["LockMasterImei"] = lock
+            # The lock holds the SIM to the device it is in now.
+            thing["MasterIMEI"] = thing["IMEI"]
         thing["cas"] = self._new_cas()
         return json_response(thing)
 

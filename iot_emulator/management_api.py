@@ -681,6 +681,13 @@ class ManagementApiEmulator(ProviderEmulator, abc.ABC):
             sim.set_attached(attached=True)
             sim.use_data(sim.data_rate_mb_per_hour * seconds / 3600)
 
+    def move_sim(self, iccid: str, imei: str) -> bool:
+        """The SIM now reports the IMEI of the device it was put in."""
+        if (sim := self.sims.get(iccid)) is None:
+            return False
+        sim.record["imei"] = imei
+        return True
+
     def deliver_sms(
         self, sms_id: int, status: str = DELIVERED
     ) -> tuple[SimState, dict[str, Any]]:

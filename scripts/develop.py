@@ -79,6 +79,9 @@ FIRST_PUSH_AFTER: Final = 5.0
 DEMO_SIM: Final = "8988280666000001234"
 """The T-Mobile example SIM ("Weather station Utrecht"): it sends the SMS."""
 DEMO_1NCE_SIM: Final = "8988303000123456789"
+DEMO_MOVED_SIM: Final = "8931087620000000017"
+"""The KPN example SIM ("Pumping station Zeeburg"): it moves to another device."""
+DEMO_MOVED_IMEI: Final = "353456789012348"
 """The 1NCE demo SIM that is online ("DX-137-B12"): it sends SMS too."""
 DEMO_UPLINK_EUI: Final = "0059AC0000170311"
 """The KPN LoRa example device ("Test Device via API"): it sends the uplinks."""
@@ -418,6 +421,7 @@ class DemoActivity:
         *,
         speed: float,
         push_every: float,
+        imei_change_after: float = 0.0,
     ) -> None:
         """Push soon, so a fresh demo shows an SMS and an uplink within seconds.
 
@@ -431,6 +435,9 @@ class DemoActivity:
         self._next_tick = time.monotonic() + TICK_EVERY
         self._next_push = time.monotonic() + FIRST_PUSH_AFTER
         self._pushes = 0
+        self._move_at = (
+            time.monotonic() + imei_change_after if imei_change_after else None
+        )
 
     def run_due(self) -> None:
         """Do whatever is due now."""
@@ -442,6 +449,13 @@ class DemoActivity:
         if self._push_every and now >= self._next_push:
             self._next_push = now + self._push_every
             self._push()
+        if self._move_at is not None and now >= self._move_at:
+            self._move_at = None
+            emulator_control(
+                self._emulators["kpn_iot_sim"],
+                "move-sim",
+                {"iccid": DEMO_MOVED_SIM, "imei": DEMO_MOVED_IMEI},
+            )
 
     def _push(self) -> None:
         self._pushes += 1
@@ -504,7 +518,10 @@ What to try first:
   5. LoRa device "Alarm device 41201" has stopped reporting: within about three
      minutes it raises a new "No uplink activity" alarm (its Alarm sensor lists
      the open alarms); the older example alarms clear after about six minutes.
-  6. Blueprints to import: blueprints/automation/iot_connectivity/ (suspend a
+  6. After --imei-change-after seconds the KPN SIM "Pumping station Zeeburg"
+     moves to another device: "SIM moved to another device" triggers, its IMEI
+     changed sensor turns on, and its Acknowledge IMEI change button clears it.
+  7. Blueprints to import: blueprints/automation/iot_connectivity/ (suspend a
      SIM on data used, notify on a LoRa alarm, notify on an SMS).
 Time {pace} on the emulator. Ctrl-C stops both.
 """
@@ -536,6 +553,12 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=60.0,
         help="seconds between pushed SMS and uplinks (0: none)",
+    )
+    parser.add_argument(
+        "--imei-change-after",
+        type=float,
+        default=90.0,
+        help="seconds until a demo SIM moves to another device (0: never)",
     )
     return parser.parse_args()
 
@@ -759,7 +782,12 @@ def run(args: argparse.Namespace, children: Children, stopper: Stopper) -> int:
         flush=True,
     )
     activity = DemoActivity(
-        ha_url, emulator_urls, args.config, speed=args.speed, push_every=args.push_every
+        ha_url,
+        emulator_urls,
+        args.config,
+        speed=args.speed,
+        push_every=args.push_every,
+        imei_change_after=args.imei_change_after,
     )
     while not (exited := children.exited()):
         activity.run_due()

@@ -24,6 +24,7 @@ from .coordinator import (
     traffic_groups,
 )
 from .helpers import async_delete_entry_issues, setup_error
+from .imei_watch import async_remove_imei_store, async_watch_imeis
 from .providers import spec_of
 from .quota import async_watch_quotas
 from .services import async_setup_services
@@ -45,6 +46,7 @@ PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.EVENT,
+    Platform.NOTIFY,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -104,6 +106,7 @@ async def async_setup_entry(
     if spec.push is not None:
         await async_register_webhook(hass, entry, spec.push)
     async_watch_quotas(hass, entry)
+    data.imei_watch = await async_watch_imeis(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -118,8 +121,9 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: IoTConnectivityConfigEntry
 ) -> None:
-    """Remove the entry's cloudhook and repair issues with the entry."""
+    """Remove the entry's cloudhook, its repair issues and its IMEI baselines."""
     async_delete_entry_issues(hass, entry)
+    await async_remove_imei_store(hass, entry)
     if CONF_WEBHOOK_ID in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
         await async_remove_push_store(hass, entry)

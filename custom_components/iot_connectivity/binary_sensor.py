@@ -10,19 +10,22 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
-from .api.models import Capability
+from .api.models import Capability, Sim
 from .const import (
     ENTITY_GROUP_LORA_ALARMS,
     ENTITY_GROUP_LORA_SIGNAL,
     ENTITY_GROUP_SESSION,
 )
+from .coordinator import SimCoordinator
 from .entity import (
     AnyCoordinator,
     IoTConnectivityEntity,
     IoTConnectivityEntityDescription,
     async_add_item_entities,
 )
+from .imei_watch import imei_signal
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .coordinator import IoTConnectivityConfigEntry, LoraDeviceState, SimTraffic
+    from .imei_watch import ImeiChange
 
 PARALLEL_UPDATES = 0
 
@@ -96,6 +100,23 @@ LORA_BINARY_SENSORS: tuple[
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class ImeiChangedBinarySensorEntityDescription(
+    IoTConnectivityEntityDescription[Sim], BinarySensorEntityDescription
+):
+    """The problem sensor of a SIM's unacknowledged IMEI change."""
+
+
+IMEI_CHANGED_BINARY_SENSORS = (
+    ImeiChangedBinarySensorEntityDescription(
+        key="imei_changed",
+        translation_key="imei_changed",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        capability=Capability.IMEI,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: IoTConnectivityConfigEntry,
@@ -108,6 +129,13 @@ async def async_setup_entry(
             data.traffic,
             TRAFFIC_BINARY_SENSORS,
             IoTConnectivityBinarySensor,
+            async_add_entities,
+        )
+    if data.sims is not None and data.imei_watch is not None:
+        async_add_item_entities(
+            data.sims,
+            IMEI_CHANGED_BINARY_SENSORS,
+            ImeiChangedBinarySensor,
             async_add_entities,
         )
     if data.lora is not None:
@@ -137,3 +165,40 @@ class IoTConnectivityBinarySensor(
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.value)
+
+
+class ImeiChangedBinarySensor(
+    IoTConnectivityEntity[SimCoordinator], BinarySensorEntity
+):
+    """On from an IMEI change of the SIM until the user acknowledges it."""
+
+    entity_description: ImeiChangedBinarySensorEntityDescription
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                imei_signal(self.coordinator.config_entry.entry_id, self.value.iccid),
+                self._handle_coordinator_update,
+            )
+        )
+
+    @property
+    def _change(self) -> ImeiChange | None:
+        watch = self.coordinator.config_entry.runtime_data.imei_watch
+        return watch.changes.get(self.value.iccid) if watch is not None else None
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        return self._change is not None
+
+    @property
+    @override
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """When the change was seen; the IMEIs are in the event and the IMEI sensor."""
+        if (change := self._change) is None:
+            return None
+        return {"detected_at": change.detected_at}

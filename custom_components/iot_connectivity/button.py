@@ -56,6 +56,22 @@ BUTTONS: tuple[IoTConnectivityButtonEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgeImeiButtonEntityDescription(
+    IoTConnectivityEntityDescription[Sim], ButtonEntityDescription
+):
+    """The button that accepts a SIM's new IMEI: nothing goes to the provider."""
+
+
+IMEI_BUTTONS = (
+    AcknowledgeImeiButtonEntityDescription(
+        key="acknowledge_imei_change",
+        translation_key="acknowledge_imei_change",
+        capability=Capability.IMEI,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: IoTConnectivityConfigEntry,
@@ -66,6 +82,10 @@ async def async_setup_entry(
         async_add_item_entities(
             sims, BUTTONS, IoTConnectivityButton, async_add_entities
         )
+        if entry.runtime_data.imei_watch is not None:
+            async_add_item_entities(
+                sims, IMEI_BUTTONS, AcknowledgeImeiButton, async_add_entities
+            )
 
 
 class IoTConnectivityButton(IoTConnectivityEntity[SimCoordinator], ButtonEntity):
@@ -79,3 +99,20 @@ class IoTConnectivityButton(IoTConnectivityEntity[SimCoordinator], ButtonEntity)
         await self.entity_description.press_fn(
             self.coordinator.client, self.value.iccid
         )
+
+
+class AcknowledgeImeiButton(IoTConnectivityEntity[SimCoordinator], ButtonEntity):
+    """Accepts the SIM's new IMEI as its baseline: the problem sensor goes off."""
+
+    entity_description: AcknowledgeImeiButtonEntityDescription
+
+    @override
+    async def async_press(self) -> None:
+        watch = self.coordinator.config_entry.runtime_data.imei_watch
+        if watch is None:
+            return
+        iccid = self.value.iccid
+        device = self.device_entry
+        name = (device.name_by_user or device.name) if device is not None else None
+        watch.check_acknowledgeable(iccid, name or iccid)
+        watch.async_acknowledge([iccid])

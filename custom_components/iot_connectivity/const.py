@@ -61,6 +61,7 @@ EVENT_SMS_RECEIVED: Final = f"{DOMAIN}_sms_received"
 EVENT_SMS_DELIVERY: Final = f"{DOMAIN}_sms_delivery"
 EVENT_LORA_UPLINK: Final = f"{DOMAIN}_lora_uplink"
 EVENT_LORA_ALARM: Final = f"{DOMAIN}_lora_alarm"
+EVENT_SIM_MOVED: Final = f"{DOMAIN}_sim_moved"
 
 
 def push_signal(entry_id: str, item_id: str | None, key: str) -> str:

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from .api.kpn_lora import KpnLoraClient
+    from .imei_watch import ImeiWatch
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +124,7 @@ class IoTConnectivityData:
     traffic: TrafficCoordinator | None = None
     lora: LoraCoordinator | None = None
     plans: PlanCoordinator | None = None
+    imei_watch: ImeiWatch | None = None
 
     @property
     def capabilities(self) -> frozenset[Capability]:

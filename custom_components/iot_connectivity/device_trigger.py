@@ -21,6 +21,7 @@ from .const import (
     DOMAIN,
     EVENT_LORA_ALARM,
     EVENT_LORA_UPLINK,
+    EVENT_SIM_MOVED,
     EVENT_SMS_RECEIVED,
 )
 from .coordinator import hub_identifier
@@ -36,6 +37,7 @@ TRIGGER_EVENTS: Final = {
     "sms_received": EVENT_SMS_RECEIVED,
     "lora_uplink": EVENT_LORA_UPLINK,
     "lora_alarm": EVENT_LORA_ALARM,
+    "sim_moved": EVENT_SIM_MOVED,
 }
 """The event each trigger type waits for."""
 

@@ -37,6 +37,8 @@ TO_REDACT = {
     CONF_WEBHOOK_ID,
     # Who and where a SIM is
     "imei",
+    "old_imei",
+    "new_imei",
     "imsi",
     "msisdn",
     "ip_address",
@@ -63,6 +65,15 @@ def _coordinator_data(data: IoTConnectivityData) -> dict[str, Any]:
     }
 
 
+def _imei_change(data: IoTConnectivityData, item_ids: set[str]) -> dict[str, Any]:
+    """The SIM's open IMEI change, if it has one."""
+    if data.imei_watch is None:
+        return {}
+    changes = data.imei_watch.diagnostics()["changes"]
+    found = [changes[iccid] for iccid in item_ids & changes.keys()]
+    return {"imei_change": found[0]} if found else {}
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant,
     entry: IoTConnectivityConfigEntry,
@@ -75,6 +86,11 @@ async def async_get_config_entry_diagnostics(
             "capabilities": sorted(data.capabilities),
             "entity_groups": sorted(data.entity_groups),
             "coordinators": _coordinator_data(data),
+            **(
+                {"imei_watch": data.imei_watch.diagnostics()}
+                if data.imei_watch is not None
+                else {}
+            ),
         },
         TO_REDACT,
     )
@@ -99,6 +115,7 @@ async def async_get_device_diagnostics(
             if coordinator is not None
             for item_id, item in coordinator.items.items()
             if item_id in item_ids
-        },
+        }
+        | _imei_change(data, item_ids),
         TO_REDACT,
     )

@@ -53,6 +53,7 @@ SERVICE_SEND_LORA_DOWNLINK: Final = "send_lora_downlink"
 SERVICE_ACKNOWLEDGE_ALARM: Final = "acknowledge_alarm"
 SERVICE_TOP_UP: Final = "top_up"
 SERVICE_SET_SIM_LABEL: Final = "set_sim_label"
+SERVICE_ACKNOWLEDGE_IMEI_CHANGE: Final = "acknowledge_imei_change"
 
 ATTR_MESSAGE: Final = "message"
 ATTR_ENCODING: Final = "encoding"
@@ -88,6 +89,7 @@ ACKNOWLEDGE_ALARM_SCHEMA = probatio.Schema(
     }
 )
 TOP_UP_SCHEMA = probatio.Schema({probatio.Required(ATTR_DEVICE_ID): DEVICES})
+ACKNOWLEDGE_IMEI_CHANGE_SCHEMA = TOP_UP_SCHEMA
 SET_SIM_LABEL_SCHEMA = probatio.Schema(
     {
         probatio.Required(ATTR_DEVICE_ID): DEVICES,
@@ -205,17 +207,22 @@ def _check_sms(
         raise _invalid(f"sms_{err.reason}", provider=provider, **limit) from err
 
 
-async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
-    """Send one SMS to each SIM; respond with the provider's message ids."""
-    message: str = call.data[ATTR_MESSAGE]
-    encoding: SmsEncoding | None = call.data.get(ATTR_ENCODING)
-    targets = _sim_targets(call)
+async def async_send_sms(
+    hass: HomeAssistant,
+    targets: list[Target[SimCoordinator]],
+    message: str,
+    encoding: SmsEncoding | None = None,
+) -> list[JsonValueType]:
+    """Send one SMS to each SIM, every one checked first; the provider's ids.
+
+    The ``send_sms`` action and the notify entities both send through here.
+    """
     for target in targets:
         _check_sms(target, message, encoding)
     dcs = DCS_BY_ENCODING[encoding] if encoding is not None else None
     sent: list[JsonValueType] = []
     for target in targets:
-        with provider_errors(call.hass, target.entry):
+        with provider_errors(hass, target.entry):
             result = await target.coordinator.client.send_sms(
                 target.item_id, message, dcs=dcs
             )
@@ -226,6 +233,17 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
                 "message_id": result.message_id,
             }
         )
+    return sent
+
+
+async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
+    """Send one SMS to each SIM; respond with the provider's message ids."""
+    sent = await async_send_sms(
+        call.hass,
+        _sim_targets(call),
+        call.data[ATTR_MESSAGE],
+        call.data.get(ATTR_ENCODING),
+    )
     return {"messages": sent}
 
 
@@ -325,6 +343,20 @@ async def _async_set_sim_label(call: ServiceCall) -> None:
         await coordinator.async_request_refresh()
 
 
+async def _async_acknowledge_imei_change(call: ServiceCall) -> None:
+    """Accept each SIM's new IMEI as its baseline; every SIM must have one open."""
+    targets = _sim_targets(call)
+    for target in targets:
+        _require(target, Capability.IMEI)
+        watch = target.entry.runtime_data.imei_watch
+        if watch is None:
+            raise _invalid("no_imei_change", device=target.name)
+        watch.check_acknowledgeable(target.item_id, target.name)
+    for target in targets:
+        if (watch := target.entry.runtime_data.imei_watch) is not None:
+            watch.async_acknowledge([target.item_id])
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions."""
@@ -353,4 +385,10 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_SET_SIM_LABEL, _async_set_sim_label, schema=SET_SIM_LABEL_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ACKNOWLEDGE_IMEI_CHANGE,
+        _async_acknowledge_imei_change,
+        schema=ACKNOWLEDGE_IMEI_CHANGE_SCHEMA,
     )

@@ -1,4 +1,4 @@
-"""Switches of SIMs: whether a SIM may use the network."""
+"""Switches of SIMs: whether a SIM may use the network, and its IMEI lock."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.exceptions import HomeAssistantError
 
 from .api.models import Capability, Sim, SimStatus
+from .const import DOMAIN
 from .coordinator import IoTConnectivityConfigEntry, SimCoordinator
 from .entity import (
     IoTConnectivityEntity,
@@ -34,8 +37,9 @@ class IoTConnectivitySwitchEntityDescription(
     """A SIM switch: ``is_on_fn`` reads it, ``set_fn`` changes it at the provider."""
 
     is_on_fn: Callable[[Sim], bool | None]
-    set_fn: Callable[[SimClient, str, bool], Awaitable[None]]
-    """Given the client, the ICCID and whether to switch on."""
+    set_fn: Callable[[SimClient, str, bool], Awaitable[bool | None]]
+    """Given the client, the ICCID and whether to switch on. Where the provider
+    is read back, the state it reports then; it must be the one asked for."""
 
 
 def _is_active(sim: Sim) -> bool | None:
@@ -52,6 +56,16 @@ SWITCHES: tuple[IoTConnectivitySwitchEntityDescription, ...] = (
         set_fn=lambda client, iccid, on: client.set_status(
             iccid, SimStatus.ACTIVE if on else SimStatus.SUSPENDED
         ),
+    ),
+    IoTConnectivitySwitchEntityDescription(
+        key="imei_lock",
+        translation_key="imei_lock",
+        entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=False,
+        capability=Capability.IMEI_LOCK,
+        exists_fn=lambda sim: sim.imei_lock is not None,
+        is_on_fn=lambda sim: sim.imei_lock,
+        set_fn=lambda client, iccid, on: client.set_imei_lock(iccid, locked=on),
     ),
 )
 
@@ -94,7 +108,15 @@ class IoTConnectivitySwitch(IoTConnectivityEntity[SimCoordinator], SwitchEntity)
 
     @async_handle_errors
     async def _async_set(self, *, on: bool) -> None:
-        """Switch the SIM at the provider."""
-        await self.entity_description.set_fn(
+        """Switch the SIM at the provider; refuse a state it does not confirm."""
+        confirmed = await self.entity_description.set_fn(
             self.coordinator.client, self.value.iccid, on
         )
+        if confirmed is not None and confirmed is not on:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="switch_not_confirmed",
+                translation_placeholders={
+                    "device": self.value.name or self.value.iccid
+                },
+            )

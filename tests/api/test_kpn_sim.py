@@ -77,6 +77,7 @@ EXPECTED_SIMS = [
         imsi="204080000000017",
         msisdn="3197000000017",
         imei="356938035643809",
+        imei_lock=True,
         ip_address="10.64.0.17",
         group="ThingsGroupId_default",
     ),
@@ -87,6 +88,7 @@ EXPECTED_SIMS = [
         raw_status="PROVISIONED",
         imsi="204080000000025",
         msisdn="3197000000025",
+        imei_lock=False,
         group="ThingsGroupId_default",
     ),
     Sim(
@@ -98,6 +100,7 @@ EXPECTED_SIMS = [
         imsi="204080000000033",
         msisdn="3197000000033",
         imei="490154203237518",
+        imei_lock=False,
         ip_address="10.64.0.33",
         group="ThingsGroupId_trackers",
     ),
@@ -225,6 +228,8 @@ def test_capabilities_and_rules() -> None:
         Capability.LABEL,
         Capability.SESSION,
         Capability.SMS,
+        Capability.IMEI,
+        Capability.IMEI_LOCK,
     }
     assert KpnSimClient.sms_rules == SmsRules(max_parts=1)
 
@@ -588,6 +593,23 @@ async def test_set_label_writes_with_the_read_cas(
     [write] = kpn.requests_to("update_thing")
     assert write.json() == {"ThingTag": "Gemaal Zeeburg", "cas": cas}
     assert (await client.get_thing(ACTIVE)).sim.name == "Gemaal Zeeburg"
+
+
+async def test_set_imei_lock_writes_it_and_reads_it_back(
+    client: KpnSimClient, kpn: KpnSimEmulator
+) -> None:
+    assert kpn.things[ACTIVE]["LockMasterImei"] is True
+    cas = kpn.things[ACTIVE]["cas"]
+    assert await client.set_imei_lock(ACTIVE, locked=False) is False
+    [write] = kpn.requests_to("update_thing")
+    assert write.json() == {"LockMasterImei": False, "cas": cas}
+    assert [r.endpoint for r in kpn.requests[-3:]] == [
+        "get_thing",
+        "update_thing",
+        "get_thing",
+    ]
+    assert kpn.things[ACTIVE]["ThingTag"] == "Pumping station Zeeburg"
+    assert await client.set_imei_lock(ACTIVE, locked=True) is True
 
 
 async def test_set_label_retries_once_after_a_concurrent_update(

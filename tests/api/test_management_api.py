@@ -277,6 +277,7 @@ async def test_listed_sim(client: ManagementApiClient) -> None:
         imsi="901405100001234",
         msisdn="882285100001234",
         imei="863576047851234",
+        imei_lock=False,
         ip_address="10.200.12.34",
         created_at=datetime(2024, 3, 9, 7, 59, 9, tzinfo=UTC),
     )
@@ -341,6 +342,42 @@ async def test_set_label_keeps_the_status(
         "label": "Roof",
     }
     assert (await listed(client, ICCID)).name == "Roof"
+
+
+async def test_set_imei_lock_puts_it_and_reads_it_back(
+    client: ManagementApiClient, tmobile: TMobileEmulator
+) -> None:
+    assert await client.set_imei_lock(ICCID, locked=True) is True
+    [put] = tmobile.requests_to("update_sim")
+    assert put.json() == {
+        "iccid": ICCID,
+        "imei_lock": True,
+        "status": "Enabled",
+        "label": "Weather station Utrecht",
+    }
+    assert [r.endpoint for r in tmobile.requests[-3:]] == [
+        "get_sim",
+        "update_sim",
+        "get_sim",
+    ]
+    assert (await listed(client, ICCID)).imei_lock is True
+    assert await client.set_imei_lock(ICCID, locked=False) is False
+    assert tmobile.sims[ICCID].record["imei_lock"] is False
+
+
+async def test_set_imei_lock_reports_what_the_server_kept(
+    client: ManagementApiClient,
+    tmobile: TMobileEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tmobile, "_apply_update", lambda *_: None)
+    assert await client.set_imei_lock(ICCID, locked=True) is False
+
+
+def test_parse_sim_reads_the_imei_lock() -> None:
+    assert parse_sim(example("sim"), Provider.TMOBILE_EASY_CONNECT).imei_lock is False
+    sim = parse_sim({"iccid": "1", "status": "Enabled"}, Provider.ONENCE)
+    assert sim.imei_lock is None
 
 
 def test_sim_update_body_omits_a_missing_label() -> None:

@@ -263,6 +263,7 @@ async def test_list_sims_of_the_demo_account(client: ManagementApiClient) -> Non
         imsi="901405100000089",
         msisdn="882285100000089",
         imei="8635760478500089",
+        imei_lock=False,
         ip_address="100.100.100.18",
         created_at=datetime(2018, 3, 9, 7, 59, 9, tzinfo=UTC),
     )

@@ -351,6 +351,7 @@ async def test_empty_label_clears_the_tag(api: Api) -> None:
         {"ThingTag": "null cas", "cas": None},
         {"cas": "CURRENT"},
         {"cas": "CURRENT", "ThingTag": 7},
+        {"cas": "CURRENT", "LockMasterImei": "yes"},
         ["ThingTag"],
     ],
 )
@@ -623,3 +624,32 @@ async def test_disconnect_fault_closes_the_connection(api: Api) -> None:
         await api.call("POST", path, json={"Message": "hi"})
     assert (await api.call("POST", path, json={"Message": "hi"})).status == 200
     assert len(api.emulator.requests_to("send_sms")) == 2
+
+
+# --- control: a SIM moved to another device --------------------------------
+
+
+def test_move_sim_changes_the_things_imei_and_cas() -> None:
+    emulator = KpnSimEmulator()
+    iccid = "8931087620000000017"
+    thing = emulator.things[iccid]
+    cas = thing["cas"]
+
+    assert emulator.move_sim(iccid, "353456789012348")
+
+    assert thing["IMEI"] == "353456789012348"
+    assert thing["cas"] != cas
+    assert not emulator.move_sim("404", "353456789012348")
+
+
+async def test_imei_lock_holds_the_sim_to_its_device(api: Api) -> None:
+    read = await api.thing(SUSPENDED)
+    path = f"/thing/{thing_id(SUSPENDED)}"
+    reply = await api.call(
+        "PUT", path, json={"LockMasterImei": True, "cas": read["cas"]}
+    )
+    assert reply.status == 200
+    thing = await api.thing(SUSPENDED)
+    assert thing["LockMasterImei"] is True
+    assert thing["MasterIMEI"] == thing["IMEI"]
+    assert thing["ThingTag"] == read["ThingTag"]

@@ -679,3 +679,28 @@ async def test_fault_disconnect(api: Api, tmobile: TMobileEmulator) -> None:
     with pytest.raises(aiohttp.ServerDisconnectedError):
         await api.call("POST", f"{SIM}/sms", json={"payload": "x"})
     assert tmobile.sims[ICCID].sms == {}
+
+
+# --- control: a SIM moved to another device --------------------------------
+
+
+async def test_move_sim_changes_the_reported_imei(api: Api) -> None:
+    status, _, _ = await api.raw(
+        "POST", "/_emulator/move-sim", json={"iccid": ICCID, "imei": "353456789012348"}
+    )
+    assert status == 200
+    _, sim, _ = await api.call("GET", f"/management-api/v1/sims/{ICCID}")
+    assert sim["imei"] == "353456789012348"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"iccid": "404", "imei": "353456789012348"}, 404),
+        ({"iccid": ICCID}, 400),
+        (["not", "an", "object"], 400),
+    ],
+)
+async def test_move_sim_refusals(api: Api, body: Any, expected: int) -> None:
+    status, _, _ = await api.raw("POST", "/_emulator/move-sim", json=body)
+    assert status == expected

@@ -36,6 +36,9 @@ INFOBIP_ICCID = "8981100022152967721"
 """The Infobip example SIM that is active and uses data."""
 TMOBILE_ICCID = "8988280666000001234"
 TMOBILE_SIM_NAME = "Weather station Utrecht"
+KPN_ICCID = "8931087620000000017"
+KPN_SIM_NAME = "Pumping station Zeeburg"
+KPN_OTHER_ICCID = "8931087620000000033"
 QUIET_EUI = "0059AC0000041201"
 """The LoRa device that stops reporting and raises a MAJOR "no uplink" alarm."""
 
@@ -226,3 +229,71 @@ async def test_notify_sms_received(
     assert [call.data for call in notifications] == [
         {"title": f"SMS from {TMOBILE_SIM_NAME}", "message": "Door opened"}
     ]
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_IOT_SIM])
+@pytest.mark.parametrize("suspend", [False, True], ids=["notify", "suspend"])
+async def test_sim_moved(
+    hass: HomeAssistant,
+    emulator: EmulatorServer,
+    init_integration: MockConfigEntry,
+    *,
+    suspend: bool,
+) -> None:
+    """A SIM in another device is announced, and suspended when asked."""
+    notifications: list[ServiceCall] = async_mock_service(
+        hass, "persistent_notification", "create"
+    )
+    other_sim = async_mock_service(hass, "test", "other_sim")
+    await use_blueprints(
+        hass,
+        (
+            "sim_moved.yaml",
+            {"sims": [device_id(hass, KPN_ICCID)], "suspend": suspend},
+        ),
+        (
+            "sim_moved.yaml",
+            {
+                "sims": [device_id(hass, KPN_OTHER_ICCID)],
+                "actions": [{"action": "test.other_sim"}],
+            },
+        ),
+    )
+
+    emulator.kpn_sim.move_sim(KPN_ICCID, "353456789012348")
+    await init_integration.runtime_data.sims.async_refresh()
+    await hass.async_block_till_done()
+
+    assert [call.data for call in notifications] == [
+        {
+            "title": f"{KPN_SIM_NAME} moved to another device",
+            "message": f"SIM card {KPN_ICCID} is now in the device with IMEI "
+            "353456789012348 (before: 356938035643809).",
+        }
+    ]
+    assert other_sim == []
+    state = emulator.kpn_sim.things[KPN_ICCID]["State"]
+    assert state == ("SUSPENDED" if suspend else "ACTIVE")
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_sim_moved_suspends_but_keeps_the_imei_lock(
+    hass: HomeAssistant, emulator: EmulatorServer, mock_config_entry: MockConfigEntry
+) -> None:
+    """Only the Active switch goes off: the SIM's IMEI lock stays on."""
+    record = emulator.tmobile.sims[TMOBILE_ICCID].record
+    record["imei_lock"] = True
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert state_of(hass, "switch.weather_station_utrecht_imei_lock").state == "on"
+    async_mock_service(hass, "persistent_notification", "create")
+    await use_blueprints(hass, ("sim_moved.yaml", {"suspend": True}))
+
+    emulator.tmobile.move_sim(TMOBILE_ICCID, "353456789012348")
+    await mock_config_entry.runtime_data.sims.async_refresh()
+    await hass.async_block_till_done()
+
+    assert record["status"] == "Disabled"
+    assert record["imei_lock"] is True

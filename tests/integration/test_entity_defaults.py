@@ -43,6 +43,8 @@ ENABLED_BY_DEFAULT: Final[dict[Provider, set[tuple[Platform, str]]]] = {
         (Platform.SWITCH, "active"),
         (Platform.SENSOR, "operator"),
         (Platform.SENSOR, "last_seen"),
+        (Platform.BINARY_SENSOR, "imei_changed"),
+        (Platform.BUTTON, "acknowledge_imei_change"),
     },
     Provider.TMOBILE_EASY_CONNECT: MANAGEMENT_API_ENABLED,
     Provider.ONENCE: MANAGEMENT_API_ENABLED,

@@ -93,9 +93,9 @@ async def our_triggers(hass: HomeAssistant, device: str) -> list[str]:
 @pytest.mark.parametrize(
     ("provider", "item_id", "types"),
     [
-        (Provider.TMOBILE_EASY_CONNECT, TMOBILE_SIM, ["sms_received"]),
+        (Provider.TMOBILE_EASY_CONNECT, TMOBILE_SIM, ["sms_received", "sim_moved"]),
         (Provider.KPN_LORA, LORA_DEVICE, ["lora_uplink", "lora_alarm"]),
-        (Provider.KPN_IOT_SIM, KPN_SIM, []),
+        (Provider.KPN_IOT_SIM, KPN_SIM, ["sim_moved"]),
     ],
 )
 @pytest.mark.parametrize("platforms", [None], ids=["all_platforms"])

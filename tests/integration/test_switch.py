@@ -195,3 +195,122 @@ async def test_retired_sim_unavailable(
         STATE_UNAVAILABLE
     )
     assert state_of(hass, INFOBIP_SWITCH).state == STATE_ON
+
+
+# The IMEI lock (management API)
+
+LOCKABLE_SIM: dict[Provider, tuple[str, Callable[[EmulatorServer], Any]]] = {
+    Provider.TMOBILE_EASY_CONNECT: (
+        "switch.weather_station_utrecht_imei_lock",
+        lambda emulator: emulator.tmobile.sims["8988280666000001234"].record,
+    ),
+    Provider.ONENCE: (
+        "switch.dx_137_b12_imei_lock",
+        lambda emulator: emulator.onence.sims["8988303000123456789"].record,
+    ),
+}
+"""A demo SIM of each provider with an IMEI lock: its switch and its record."""
+
+
+@pytest.mark.parametrize("provider", list(LOCKABLE_SIM))
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_imei_lock_on_and_off(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: EmulatorServer,
+    provider: Provider,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The lock is written at the provider and read back; the rest stays."""
+    entity_id, record_of = LOCKABLE_SIM[provider]
+    record = record_of(emulator)
+    assert record["imei_lock"] is False
+    assert state_of(hass, entity_id).state == STATE_OFF
+    before = dict(record)
+    requests = emulator.providers[provider].requests
+    requests.clear()
+
+    await switch(hass, SERVICE_TURN_ON, entity_id)
+
+    assert record == {**before, "imei_lock": True}
+    assert state_of(hass, entity_id).state == STATE_ON
+    # PUT, then the SIM read back; then the list is read again.
+    assert [request.endpoint for request in requests] == [
+        "get_sim",
+        "update_sim",
+        "get_sim",
+        "list_sims",
+    ]
+
+    await switch(hass, SERVICE_TURN_OFF, entity_id)
+
+    assert record["imei_lock"] is False
+    freezer.tick(REQUEST_REFRESH_DEFAULT_COOLDOWN)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, entity_id).state == STATE_OFF
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
+async def test_imei_lock_not_confirmed(
+    hass: HomeAssistant, emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock the provider accepts but does not report afterwards is an error."""
+    entity_id, record_of = LOCKABLE_SIM[Provider.TMOBILE_EASY_CONNECT]
+    # The server answers the PUT but keeps the SIM as it was.
+    monkeypatch.setattr(emulator.tmobile, "_apply_update", lambda *_: None)
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await switch(hass, SERVICE_TURN_ON, entity_id)
+
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "switch_not_confirmed"
+    assert raised.value.translation_placeholders == {
+        "device": "Weather station Utrecht"
+    }
+    assert record_of(emulator)["imei_lock"] is False
+    assert state_of(hass, entity_id).state == STATE_OFF
+
+
+@pytest.mark.parametrize("provider", [Provider.ONENCE])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
+async def test_imei_lock_provider_error(
+    hass: HomeAssistant, emulator: EmulatorServer
+) -> None:
+    """A refused write raises the translated provider error; nothing changes."""
+    entity_id, record_of = LOCKABLE_SIM[Provider.ONENCE]
+    emulator.onence.faults.add(
+        Fault(kind=FaultKind.STATUS, status=503, endpoint="update_sim")
+    )
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await switch(hass, SERVICE_TURN_ON, entity_id)
+
+    assert raised.value.translation_key == "action_failed"
+    assert record_of(emulator)["imei_lock"] is False
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_IOT_SIM])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
+async def test_kpn_imei_lock(hass: HomeAssistant, emulator: EmulatorServer) -> None:
+    """KPN's lock is the Thing's LockMasterImei (inferred), read back too."""
+    entity_id = "switch.pumping_station_zeeburg_imei_lock"
+    thing = emulator.kpn_sim.things["8931087620000000017"]
+    assert state_of(hass, entity_id).state == STATE_ON
+
+    await switch(hass, SERVICE_TURN_OFF, entity_id)
+
+    assert thing["LockMasterImei"] is False
+    assert state_of(hass, entity_id).state == STATE_OFF
+
+
+@pytest.mark.parametrize("provider", [Provider.INFOBIP_IOT])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
+async def test_no_imei_lock_without_capability(hass: HomeAssistant) -> None:
+    """Only providers whose API has an IMEI lock get the switch."""
+    assert not [
+        state
+        for state in hass.states.async_all("switch")
+        if state.entity_id.endswith("_imei_lock")
+    ]

@@ -67,6 +67,10 @@ class SimClient(abc.ABC):
         """Rename a SIM (name, label or tag)."""
         raise UnsupportedOperationError(f"{self.provider}: set_label")
 
+    async def set_imei_lock(self, iccid: str, *, locked: bool) -> bool | None:
+        """Lock a SIM to its device's IMEI or unlock it; return the lock read back."""
+        raise UnsupportedOperationError(f"{self.provider}: set_imei_lock")
+
     async def get_usage(self, iccid: str) -> SimUsage:
         """One SIM's usage in the current period."""
         raise UnsupportedOperationError(f"{self.provider}: get_usage")

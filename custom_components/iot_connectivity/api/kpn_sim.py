@@ -16,6 +16,9 @@ client makes these choices:
   Things.
 * Thing updates carry ``cas`` (optimistic locking): a label change reads the
   Thing and writes with its ``cas``, once more if the Thing changed in between.
+* The IMEI lock is the Thing's ``LockMasterImei`` (the SIM works only in the
+  device of ``MasterIMEI``), changed with ``PUT /thing/{thingId}`` as the label
+  is, and read back from ``GET /thing/{thingId}``.
 * An SMS answer is the message id (a JSON string, or an object with
   ``MessageId``).
 
@@ -37,6 +40,7 @@ from ._pages import ParsedPages, fetch_pages
 from ._parse import (
     as_mapping,
     list_of,
+    opt_bool,
     opt_datetime,
     opt_int,
     opt_mapping,
@@ -139,6 +143,7 @@ def parse_thing(data: Any) -> Thing:
             imsi=opt_str(thing.get("IMSI")),
             msisdn=opt_str(thing.get("MSISDN")),
             imei=opt_str(thing.get("IMEI")),
+            imei_lock=opt_bool(thing.get("LockMasterImei")),
             ip_address=opt_str(thing.get("IPv4")),
             group=opt_str(thing.get("ThingsGroupId")),
         ),
@@ -212,6 +217,8 @@ class KpnSimClient(SimClient):
             Capability.LABEL,
             Capability.SESSION,
             Capability.SMS,
+            Capability.IMEI,
+            Capability.IMEI_LOCK,
         }
     )
     sms_rules = SmsRules(max_parts=1)
@@ -303,17 +310,27 @@ class KpnSimClient(SimClient):
 
     @override
     async def set_label(self, iccid: str, label: str) -> None:
-        """Write the ``ThingTag`` with the Thing's ``cas``, retrying once on a conflict.
+        """Write the ``ThingTag`` (see :meth:`_update_thing`)."""
+        await self._update_thing(iccid, {"ThingTag": label})
+
+    @override
+    async def set_imei_lock(self, iccid: str, *, locked: bool) -> bool | None:
+        """Write ``LockMasterImei`` (see :meth:`_update_thing`), then read it back."""
+        await self._update_thing(iccid, {"LockMasterImei": locked})
+        return (await self.get_thing(iccid)).sim.imei_lock
+
+    async def _update_thing(self, iccid: str, fields: Mapping[str, Any]) -> None:
+        """Write ``fields`` with the Thing's ``cas``, retrying once on a conflict.
 
         A refused fresh ``cas`` (412) means another update slipped in between,
         so the Thing is read again; any other refusal is final.
         """
         try:
-            await self._write_tag(iccid, label)
+            await self._write_thing(iccid, fields)
         except InvalidRequestError as err:
             if err.status != HTTPStatus.PRECONDITION_FAILED:
                 raise
-            await self._write_tag(iccid, label)
+            await self._write_thing(iccid, fields)
 
     @override
     async def get_sessions(self, iccids: Iterable[str]) -> dict[str, SimSession]:
@@ -368,7 +385,7 @@ class KpnSimClient(SimClient):
         )
         return parse_sms_answer(response)
 
-    async def _write_tag(self, iccid: str, label: str) -> None:
+    async def _write_thing(self, iccid: str, fields: Mapping[str, Any]) -> None:
         thing = await self.get_thing(iccid)
         if thing.cas is None:
             raise InvalidResponseError("KPN Thing: missing cas")
@@ -376,7 +393,7 @@ class KpnSimClient(SimClient):
             "PUT",
             f"/thing/{thing_id(iccid)}",
             "update_thing",
-            json_body={"ThingTag": label, "cas": thing.cas},
+            json_body={**fields, "cas": thing.cas},
         )
 
     async def _things_page(

@@ -175,6 +175,7 @@ def parse_sim(data: Any, provider: Provider) -> Sim:
         imsi=opt_str(sim.get("imsi")),
         msisdn=opt_str(sim.get("msisdn")),
         imei=opt_str(sim.get("imei")),
+        imei_lock=opt_bool(sim.get("imei_lock")),
         ip_address=opt_str(sim.get("ip_address")),
         created_at=opt_datetime(sim.get("activation_date")),
     )
@@ -470,6 +471,8 @@ CAPABILITIES = frozenset(
         Capability.SMS_DCS,
         Capability.RESET,
         Capability.TOP_UP,
+        Capability.IMEI,
+        Capability.IMEI_LOCK,
     }
 )
 """What both operators' APIs can do."""
@@ -626,8 +629,24 @@ class ManagementApiClient(SimClient):
         """Change a SIM's label."""
         await self._update_sim(iccid, label=label)
 
+    @override
+    async def set_imei_lock(self, iccid: str, *, locked: bool) -> bool | None:
+        """PUT ``imei_lock``, then read the SIM again: the lock it reports now."""
+        await self._update_sim(iccid, imei_lock=locked)
+        return (await self.get_sim(iccid)).imei_lock
+
+    async def get_sim(self, iccid: str) -> Sim:
+        """One SIM as ``GET /v1/sims/{iccid}`` reports it."""
+        response = await self._api.request("GET", _sim_path(iccid), "get_sim")
+        return parse_sim(response.json(), self.provider)
+
     async def _update_sim(
-        self, iccid: str, *, status: str | None = None, label: str | None = None
+        self,
+        iccid: str,
+        *,
+        status: str | None = None,
+        label: str | None = None,
+        imei_lock: bool | None = None,
     ) -> None:
         """PUT the SIM's current values with the given ones changed."""
         body = sim_update_body(
@@ -637,6 +656,8 @@ class ManagementApiClient(SimClient):
             body["status"] = status
         if label is not None:
             body["label"] = label
+        if imei_lock is not None:
+            body["imei_lock"] = imei_lock
         await self._api.request("PUT", _sim_path(iccid), "update_sim", json_body=body)
 
     @override

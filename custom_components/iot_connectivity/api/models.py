@@ -38,6 +38,10 @@ class Capability(StrEnum):
     RESET = "reset"
     DIAGNOSTICS = "diagnostics"
     TOP_UP = "top_up"
+    IMEI = "imei"
+    """The SIMs report the IMEI of the device they are in."""
+    IMEI_LOCK = "imei_lock"
+    """A SIM can be locked to its device's IMEI, and the lock read back."""
 
 
 class SimStatus(StrEnum):
@@ -95,6 +99,8 @@ class Sim:
     imsi: str | None = None
     msisdn: str | None = None
     imei: str | None = None
+    imei_lock: bool | None = None
+    """Whether the SIM works only in the device of its IMEI; None: not reported."""
     ip_address: str | None = None
     group: str | None = None
     """Things Group (KPN), service profile (Infobip)."""

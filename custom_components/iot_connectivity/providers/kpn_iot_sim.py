@@ -40,4 +40,5 @@ SPEC: Final = ProviderSpec(
     capabilities=KpnSimClient.capabilities,
     # Session status is read for 100 SIMs a request.
     read_costs={ENTITY_GROUP_SESSION: ReadCost(requests=1, sims=SESSION_BATCH_SIZE)},
+    device_triggers=("sim_moved",),
 )

@@ -56,7 +56,11 @@ def management_api_spec(
         capabilities=operator.capabilities,
         read_costs=READ_COSTS,
         push=PushKind.SMS_GATEWAY,
-        device_triggers=("sms_received",),
+        device_triggers=("sms_received", "sim_moved"),
         # Its SIMs have usage and quota to show in their few enabled entities.
-        disabled_by_default=frozenset({"operator"}),
+        # The IMEI watch's sensor and button too: its event and device trigger
+        # work all the same.
+        disabled_by_default=frozenset(
+            {"operator", "imei_changed", "acknowledge_imei_change"}
+        ),
     )
