@@ -26,6 +26,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.loader import async_get_integration
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -370,11 +371,14 @@ async def _measure(  # noqa: PLR0917 - the run's parts, each used
     limits: dict[str, CountingQuota],
 ) -> None:
     providers: dict[str, Any] = bench.results.setdefault("providers", {})
-    # Importing the integration and its platforms is paid once per start,
+    # Importing the integration and its platforms, and setting up the entity
+    # components they add to (sensor, notify, ...), is paid once per start,
     # not per entry: the first entry must not be charged with it.
     integration = await async_get_integration(hass, DOMAIN)
     await integration.async_get_component()
     await integration.async_get_platforms(iot_connectivity.PLATFORMS)
+    for platform in iot_connectivity.PLATFORMS:
+        await async_setup_component(hass, platform, {})
     memory_before = memory_kib()
     entries: dict[Provider, MockConfigEntry] = {}
     for provider in Provider:
@@ -581,6 +585,8 @@ async def _simulate_day(
 async def bench_floor(hass: HomeAssistant, bench: Run) -> None:
     """Home Assistant adding as many trivial entities as each entry did."""
     with floor_integration(hass):
+        # As for the entries, the sensor component is set up beforehand.
+        await async_setup_component(hass, "sensor", {})
         for provider, figures in bench.results["providers"].items():
             bench.note(f"floor for {provider}")
             setup = figures["setup"]
