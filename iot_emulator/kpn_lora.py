@@ -865,7 +865,9 @@ class KpnLoraEmulator(KpnGatewayEmulator):
             )
         if body.get("hsmGroupId") not in HSM_GROUPS:
             raise lora_error(
-                400, f"Bad request: unknown hsmGroupId {body.get('hsmGroupId')}", "OSS-400"
+                400,
+                f"Bad request: unknown hsmGroupId {body.get('hsmGroupId')}",
+                "OSS-400",
             )
         keys: dict[str, str] = {}
         for route in routes:

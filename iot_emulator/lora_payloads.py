@@ -27,7 +27,7 @@ DIGITAL_INPUT = (0x00, 1, 1.0, False)
 TEMPERATURE = (0x67, 2, 0.1, True)
 HUMIDITY = (0x68, 1, 0.5, False)
 PERCENTAGE = (0x78, 1, 1.0, False)
-"""An extended type (120): a whole percentage, 0–100."""
+"""An extended type (120): a whole percentage, 0 to 100."""
 
 type CayenneType = tuple[int, int, float, bool]
 
@@ -47,7 +47,11 @@ def cayenne_gps(
     Latitude and longitude in 0.0001° and altitude in 0.01 m, each a signed
     24-bit big-endian number.
     """
-    values = (round(latitude * 10_000), round(longitude * 10_000), round(altitude * 100))
+    values = (
+        round(latitude * 10_000),
+        round(longitude * 10_000),
+        round(altitude * 100),
+    )
     return bytes((channel, 0x88)) + b"".join(
         value.to_bytes(3, "big", signed=True) for value in values
     )
@@ -88,9 +92,9 @@ class DemoSensor:
         self.temperature = round(
             min(max(self.temperature + rng.uniform(-0.3, 0.3), -10.0), 35.0), 1
         )
-        self.humidity = round(
-            min(max(self.humidity + rng.uniform(-1.0, 1.0), 20.0), 95.0) * 2
-        ) / 2
+        self.humidity = (
+            round(min(max(self.humidity + rng.uniform(-1.0, 1.0), 20.0), 95.0) * 2) / 2
+        )
         self.battery = max(self.battery - 0.05, 1.0)
         match self.kind:
             case "climate":

@@ -945,12 +945,15 @@ async def test_uplink_goes_to_the_routing_profile_of_the_device(
     plain_query, _, token = query.partition("&Token=")
     assert "AS_ID=HA-AS" in plain_query
     fcnt = reply.body["fcnt_up"]
-    assert token == hashlib.sha256(
-        (
-            f"{DEFAULT_CUSTOMER_ID}{API_EUI.upper()}3{fcnt}0167"
-            f"{unquote(plain_query)}{new_key}"
-        ).encode()
-    ).hexdigest()
+    assert (
+        token
+        == hashlib.sha256(
+            (
+                f"{DEFAULT_CUSTOMER_ID}{API_EUI.upper()}3{fcnt}0167"
+                f"{unquote(plain_query)}{new_key}"
+            ).encode()
+        ).hexdigest()
+    )
     assert uplink["DevEUI_uplink"]["payload_hex"] == "0167"
 
 

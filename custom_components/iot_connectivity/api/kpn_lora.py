@@ -230,7 +230,8 @@ def _parse_route(data: Any) -> RoutingRoute:
     return RoutingRoute(
         as_id=opt_str(route.get("asId")),
         addresses=tuple(
-            text for item in as_list(route.get("addresses") or [], "addresses")
+            text
+            for item in as_list(route.get("addresses") or [], "addresses")
             if (text := opt_str(item))
         ),
         content_type=opt_str(route.get("contentType")),
