@@ -37,7 +37,12 @@ from aiohttp import web
 from .core import CONTROL_PREFIX, Handler, json_error, json_response
 from .examples import load_example
 from .kpn_gateway import KpnGatewayEmulator, unauthorized
-from .lora_payloads import DEMO_SENSORS, DemoSensor
+from .lora_payloads import (
+    DEMO_SENSORS,
+    DemoSensor,
+    lorawan_encrypt,
+    wrap_session_key,
+)
 
 EXAMPLES = "kpn_lora"
 BASE_PATH = "/data/lora/thingpark"
@@ -508,6 +513,8 @@ class KpnLoraEmulator(KpnGatewayEmulator):
         self.alarms: dict[str, dict[str, Any]] = {}
         self._alarm_raised_at: dict[str, float] = {}
         self.downlinks: list[AcceptedDownlink] = []
+        self.application_server_keys: dict[str, str] = {}
+        """The ASK of each routing profile created with an RSA key, by profile id."""
         self.sensors: dict[str, DemoSensor] = {}
         """The demo devices that send realistic payloads, by upper-case DevEUI."""
         self._seed_routing_profile()
@@ -898,11 +905,13 @@ class KpnLoraEmulator(KpnGatewayEmulator):
         self.as_keys |= keys
         answer = dict(profile)
         if isinstance(public_key := body.get("rsaPublicKey"), str):
-            # Stands in for the AS key encrypted with the key: 256 bytes of hex.
+            # Stands in for the ASK encrypted with the key: 256 bytes of hex.
             seed = _sha256(public_key + "".join(keys.values()))
             answer["rsaEncryptedASKey"] = "".join(
                 _sha256(f"{seed}{block}") for block in range(8)
             )
+            # Uplinks routed by this profile are then encrypted for the AS.
+            self.application_server_keys[profile["id"]] = seed[:32]
         return json_response(answer, status=201)
 
     async def _list_devices(self, request: web.Request) -> web.Response:
@@ -1083,6 +1092,7 @@ class KpnLoraEmulator(KpnGatewayEmulator):
         rssi = float(data.get("rssi", device.last_rssi or -100.0))
         snr = float(data.get("snr", device.last_snr or 0.0))
         self._receive_uplinks(device, 1, rssi=rssi, snr=snr)
+        sent_hex, encryption = self._encryption_fields(device, payload_hex)
         statuses = []
         try:
             async with aiohttp.ClientSession() as session:
@@ -1095,7 +1105,7 @@ class KpnLoraEmulator(KpnGatewayEmulator):
                             as_key=self.as_keys[as_id],
                             dev_eui=device.eui.upper(),
                             fport=fport,
-                            payload_hex=payload_hex,
+                            payload_hex=sent_hex,
                             fcnt_up=device.fcnt_up,
                             fcnt_down=device.fcnt_down,
                             dev_addr=device.dev_addr,
@@ -1103,7 +1113,7 @@ class KpnLoraEmulator(KpnGatewayEmulator):
                             snr=snr,
                             sf=int(data.get("sf", device.last_sf or 7)),
                             numeric=bool(data.get("numeric", False)),
-                            extra=extra,
+                            extra=(extra or {}) | encryption,
                         )
                     )
         except aiohttp.ClientError as err:
@@ -1117,6 +1127,29 @@ class KpnLoraEmulator(KpnGatewayEmulator):
                 "payload_hex": payload_hex,
             }
         )
+
+    def _encryption_fields(
+        self, device: Device, payload_hex: str
+    ) -> tuple[str, dict[str, Any]]:
+        """The payload as ThingPark sends it for the device's routing profile.
+
+        A profile with an Application Server Key (created with an RSA key) gets
+        the payload still encrypted with the device's AppSKey, and the AppSKey
+        wrapped with the ASK (inferred from Actility's reference code: see
+        ``docs/providers.md``). Any other profile gets it decrypted.
+        """
+        ask = self.application_server_keys.get(
+            str(device.record.get("routingProfileId"))
+        )
+        if ask is None:
+            return payload_hex, {}
+        app_s_key = bytes.fromhex(_sha256(f"AppSKey{device.eui.upper()}")[:32])
+        encrypted = lorawan_encrypt(
+            bytes.fromhex(payload_hex), app_s_key, device.dev_addr, device.fcnt_up
+        )
+        return encrypted.hex(), {
+            "AppSKey": wrap_session_key(app_s_key, bytes.fromhex(ask))
+        }
 
     def _profile_targets(self, device: Device) -> list[tuple[str, str]]:
         """Each address of each route of the device's routing profile, with its AS ID."""

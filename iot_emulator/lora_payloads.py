@@ -17,6 +17,8 @@ import math
 import random
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
 CAYENNE_PORT = 1
 """The FPort the demo's Cayenne devices send on (any port is allowed)."""
 DRIVER_PORT = 2
@@ -166,3 +168,36 @@ CAYENNE_SENSORS: tuple[str, ...] = tuple(
     eui for eui, _, kind in DEMO_SENSORS if kind != "driver"
 )
 """The demo devices whose payload is Cayenne LPP (their format must be chosen)."""
+
+
+def lorawan_encrypt(
+    payload: bytes, app_s_key: bytes, dev_addr: str, fcnt_up: int
+) -> bytes:
+    """Encrypt an uplink's FRMPayload as LoRaWAN does (AES-128, counter blocks).
+
+    Block ``i`` is ``01 00000000 00 DevAddr(LE) FCnt(LE, 32 bit) 00 i``; the
+    payload is XORed with their AES encryptions. Encrypting again decrypts.
+    """
+    aes = Cipher(algorithms.AES(app_s_key), modes.ECB()).encryptor()  # noqa: S305 - LoRaWAN's own construction
+    address = bytes.fromhex(dev_addr)[::-1]
+    stream = b"".join(
+        aes.update(
+            b"\x01\x00\x00\x00\x00\x00"
+            + address
+            + fcnt_up.to_bytes(4, "little")
+            + b"\x00"
+            + bytes((block,))
+        )
+        for block in range(1, len(payload) // 16 + 2)
+    )
+    return bytes(a ^ b for a, b in zip(payload, stream, strict=False))
+
+
+def wrap_session_key(app_s_key: bytes, as_key: bytes) -> str:
+    """The AppSKey encrypted with the Application Server Key, as hex.
+
+    AES-CBC with a zero IV over the one 16-byte block, as Actility's published
+    reference code for its tunnel interface unwraps it.
+    """
+    aes = Cipher(algorithms.AES(as_key), modes.CBC(bytes(16))).encryptor()
+    return (aes.update(app_s_key) + aes.finalize()).hex()

@@ -12,6 +12,7 @@ from urllib.parse import quote, unquote
 
 import aiohttp
 from aiohttp import web
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 import pytest
 
 from iot_emulator.core import Fault, FaultKind
@@ -40,6 +41,8 @@ from iot_emulator.lora_payloads import (
     TEMPERATURE,
     cayenne,
     cayenne_gps,
+    lorawan_encrypt,
+    wrap_session_key,
 )
 
 if TYPE_CHECKING:
@@ -1058,3 +1061,65 @@ async def test_push_needs_payload_for_other_devices(api: Api) -> None:
 )
 def test_cayenne_encoder(encoded: bytes, expected: str) -> None:
     assert encoded.hex() == expected
+
+
+def unwrap(wrapped_hex: str, as_key_hex: str) -> bytes:
+    """Unwrap an AppSKey as Actility's reference code does (AES-CBC, zero IV)."""
+    aes = Cipher(algorithms.AES(bytes.fromhex(as_key_hex)), modes.CBC(bytes(16)))
+    decryptor = aes.decryptor()
+    return decryptor.update(bytes.fromhex(wrapped_hex)) + decryptor.finalize()
+
+
+def test_lorawan_crypto_matches_published_vectors() -> None:
+    """Actility's published tunnel-interface vectors: key unwrap and a payload."""
+    assert (
+        wrap_session_key(
+            bytes.fromhex("b0ad83c614043c76c434d460b48b90b4"),
+            bytes.fromhex("98CC5DDD614FF2DF44FD09CA9F52CDBA"),
+        )
+        == "DFE758AFD5FD4DD8A64BE063373AF6C8".lower()
+    )
+    app_s_key = unwrap(
+        "439d42627c5afe3d4d536340646621a2", "dbfb0939c448ff1fbf84e84d6ac8ce98"
+    )
+    encrypted = bytes.fromhex("afac18845bbe3771708042")
+    assert lorawan_encrypt(encrypted, app_s_key, "05947ED0", 1) == b"32.5C/90.5F"
+
+
+async def test_profile_with_rsa_key_gets_encrypted_payloads(
+    api: Api, application_server: tuple[str, list[tuple[str, Any]]]
+) -> None:
+    """An ASK profile's uplinks carry ciphertext and the AppSKey wrapped with the ASK."""
+    url, received = application_server
+    route = {"asId": "ENC-AS", "asKey": AS_KEY.replace("6", "7"), "addresses": [url]}
+    body = {
+        "name": "encrypted",
+        "hsmGroupId": "HSM_KPN-OPE.1",
+        "rsaPublicKey": example("routing_profile_request")["rsaPublicKey"],
+        "routes": [route],
+    }
+    profile = (await api.call("POST", "/routingProfiles", json=body)).body
+    await api.raw(
+        "POST",
+        f"{api.url}{ATTACH_PATH}",
+        json={"dev_eui": API_EUI, "routing_profile_id": profile["id"]},
+    )
+
+    reply = await api.raw(
+        "POST",
+        f"{api.url}{PUSH_UPLINK_PATH}",
+        json={"dev_eui": API_EUI, "payload_hex": "0167010f"},
+    )
+
+    assert reply.body["statuses"] == [200]
+    fields = received[-1][1]["DevEUI_uplink"]
+    assert fields["payload_hex"] != "0167010f"
+    ask = api.emulator.application_server_keys[profile["id"]]
+    app_s_key = unwrap(fields["AppSKey"], ask)
+    plain = lorawan_encrypt(
+        bytes.fromhex(fields["payload_hex"]),
+        app_s_key,
+        fields["DevAddr"],
+        int(fields["FCntUp"]),
+    )
+    assert plain.hex() == "0167010f"
