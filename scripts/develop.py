@@ -536,16 +536,17 @@ class DemoActivity:
                 },
             )
         if url := webhooks.get("kpn_lora"):
+            target = self._route(url, profile)
             emulator_control(
                 self._emulators["kpn_lora"],
                 "push/uplink",
                 {
-                    "url": url,
                     "dev_eui": DEMO_UPLINK_EUI,
                     "payload_hex": f"{self._pushes % 256:02x}01",
-                },
+                }
+                | ({"url": target} if target else {}),
             )
-            self._push_sensors(self._route(url, profile))
+            self._push_sensors(target)
             self._choose_cayenne()
 
     def _route(self, url: str, profile: str | None) -> str | None:
@@ -558,7 +559,7 @@ class DemoActivity:
         if profile is None:
             return url
         if profile not in self._told:
-            for eui, _, _ in DEMO_SENSORS:
+            for eui in (DEMO_UPLINK_EUI, *(eui for eui, _, _ in DEMO_SENSORS)):
                 emulator_control(
                     self._emulators["kpn_lora"],
                     "lora/attach",
