@@ -445,12 +445,14 @@ def wait_for_stored(config: Path, entry_ids: set[str], timeout: float) -> None:
         time.sleep(0.5)
 
 
-def emulator_control(emulator_url: str, route: str, body: dict[str, Any]) -> None:
+def emulator_control(emulator_url: str, route: str, body: dict[str, Any]) -> bool:
     """Call an emulator control route; a failure is reported, not fatal."""
     try:
         http_json("POST", f"{emulator_url}/_emulator/{route}", body)
     except (OSError, ValueError) as err:
         print(f"demo: {route} failed: {err}", flush=True)
+        return False
+    return True
 
 
 class DemoActivity:
@@ -491,6 +493,7 @@ class DemoActivity:
         )
         self._formats_set: set[str] = set()
         self._told: set[str] = set()
+        self._unknown_profiles: set[str] = set()
 
     def run_due(self) -> None:
         """Do whatever is due now."""
@@ -556,15 +559,25 @@ class DemoActivity:
         attaches its sensors to the profile on the emulator, as one does in
         ThingPark, and lets the emulator push to the profile's address (None).
         """
-        if profile is None:
+        if profile is None or profile in self._unknown_profiles:
             return url
         if profile not in self._told:
-            for eui in (DEMO_UPLINK_EUI, *(eui for eui, _, _ in DEMO_SENSORS)):
+            attached = all(
                 emulator_control(
                     self._emulators["kpn_lora"],
                     "lora/attach",
                     {"dev_eui": eui, "routing_profile_id": profile},
                 )
+                for eui in (DEMO_UPLINK_EUI, *(eui for eui, _, _ in DEMO_SENSORS))
+            )
+            if not attached:
+                # A restarted emulator forgot it: the entry's key signs nothing now.
+                self._unknown_profiles.add(profile)
+                say(
+                    f"demo: the emulator does not know routing profile {profile}; "
+                    "create one again in the KPN LoRa options to receive uplinks"
+                )
+                return url
             self._tell_once(
                 profile, f"demo: LoRa sensors attached to routing profile {profile}"
             )

@@ -11,6 +11,8 @@ from iot_emulator.lora_payloads import CAYENNE_SENSORS, DEMO_SENSORS
 from scripts import develop
 
 WEBHOOK = "http://ha.test/api/webhook/hook"
+UNKNOWN_PROFILE = "TWA_100001135.99999"
+"""A profile the (restarted) emulator does not know."""
 
 
 class FakeApi:
@@ -33,11 +35,12 @@ class FakeApi:
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     """The emulator control calls the demo makes, in order."""
     made: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(
-        develop,
-        "emulator_control",
-        lambda _url, route, body: made.append((route, body)),
-    )
+
+    def control(_url: str, route: str, body: dict[str, Any]) -> bool:
+        made.append((route, body))
+        return body.get("routing_profile_id") != UNKNOWN_PROFILE
+
+    monkeypatch.setattr(develop, "emulator_control", control)
     monkeypatch.setattr(develop, "FIRST_PUSH_AFTER", 0.0)
     return made
 
@@ -138,3 +141,20 @@ def test_own_routing_profile_gets_the_devices(
         *(eui for eui, _, _ in DEMO_SENSORS),
     ]
     assert all("url" not in body for body in pushed(calls))
+
+
+def test_forgotten_routing_profile(
+    monkeypatch: pytest.MonkeyPatch,
+    calls: list[tuple[str, dict[str, Any]]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A restarted emulator lost the entry's profile: said once, pushes go on."""
+    demo = activity(monkeypatch, FakeApi({}), routing_profile=UNKNOWN_PROFILE)
+
+    demo.run_due()
+    demo._next_push = 0.0
+    demo.run_due()
+
+    assert "does not know routing profile" in capsys.readouterr().out
+    assert len([route for route, _ in calls if route == "lora/attach"]) == 1
+    assert all(body["url"] == WEBHOOK for body in pushed(calls))
