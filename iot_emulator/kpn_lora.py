@@ -16,6 +16,16 @@ adds the statistics flat to each device; frame statistics rows carry a
 document's ``OSS-214`` are the emulator's own. LRC refusals are plain text:
 400 for a malformed request, 403 for a bad AS_ID, Token or Time, 404 for an
 unknown DevEUI.
+
+Routing profiles need a known ``hsmGroupId`` and HTTPS addresses (plain HTTP
+only for loopback hosts, which the tests and the demo use). Uplinks pushed
+without a ``url`` go to the addresses of the device's routing profile, signed
+with its route's key; a profile created with an ``rsaPublicKey`` gets them
+encrypted for the application server (``AppSKey`` wrapped with the profile's
+ASK, as Actility's reference code shows). Control routes beyond the common
+ones: ``push/uplink``, ``lora/sensors`` (the demo sensors of
+:mod:`.lora_payloads`, sending realistic payloads) and ``lora/attach`` (a
+device to a profile, as one does in the ThingPark portal).
 """
 
 from __future__ import annotations
