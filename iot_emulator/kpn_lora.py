@@ -16,11 +16,21 @@ adds the statistics flat to each device; frame statistics rows carry a
 document's ``OSS-214`` are the emulator's own. LRC refusals are plain text:
 400 for a malformed request, 403 for a bad AS_ID, Token or Time, 404 for an
 unknown DevEUI.
+
+Routing profiles need a known ``hsmGroupId`` and HTTPS addresses (plain HTTP
+only for loopback hosts, which the tests and the demo use). Uplinks pushed
+without a ``url`` go to the addresses of the device's routing profile, signed
+with its route's key; a profile created with an ``rsaPublicKey`` gets them
+encrypted for the application server (``AppSKey`` wrapped with the profile's
+ASK, as Actility's reference code shows). Control routes beyond the common
+ones: ``push/uplink``, ``lora/sensors`` (the demo sensors of
+:mod:`.lora_payloads`, sending realistic payloads) and ``lora/attach`` (a
+device to a profile, as one does in the ThingPark portal).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 import hashlib
@@ -29,7 +39,7 @@ import json
 import random
 import re
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -37,11 +47,23 @@ from aiohttp import web
 from .core import CONTROL_PREFIX, Handler, json_error, json_response
 from .examples import load_example
 from .kpn_gateway import KpnGatewayEmulator, unauthorized
+from .lora_payloads import (
+    DEMO_SENSORS,
+    DemoSensor,
+    lorawan_encrypt,
+    wrap_session_key,
+)
 
 EXAMPLES = "kpn_lora"
 BASE_PATH = "/data/lora/thingpark"
 LRC_DOWNLINK_PATH = "/thingpark/lrc/rest/downlink"
 PUSH_UPLINK_PATH = f"{CONTROL_PREFIX}/push/uplink"
+SENSORS_PATH = f"{CONTROL_PREFIX}/lora/sensors"
+ATTACH_PATH = f"{CONTROL_PREFIX}/lora/attach"
+HSM_GROUPS = frozenset({"HSM_KPN-OPE.1", "HSM_KPN-ACC-OPE.1"})
+"""The HSM groups the document's examples name (it says there is one per platform)."""
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+"""Where a route may point over plain HTTP: only the tests and the demo use it."""
 
 DEFAULT_THINGPARK_USERNAME = "Demo.User@ThingPark.example"
 DEFAULT_THINGPARK_PASSWORD = "demo-thingpark-password"  # noqa: S105 - demo credential
@@ -157,6 +179,29 @@ def _int_param(
         bound = f"between {lowest} and {highest}" if highest else f"at least {lowest}"
         raise lora_error(400, f"Bad request: {name} must be {bound}", "OSS-400")
     return number
+
+
+def _check_addresses(addresses: Any) -> None:
+    """Refuse a route without addresses, or with one that is no HTTPS URL.
+
+    The document: "List of HTTPS endpoint destination(s) of the application
+    server". Plain HTTP is taken for loopback hosts only, which no real
+    ThingPark could reach: the tests and the demo point routes there.
+    """
+    if not isinstance(addresses, list) or not addresses:
+        raise lora_error(400, "Bad request: every route needs addresses", "OSS-400")
+    for address in addresses:
+        parts = urlsplit(address) if isinstance(address, str) else None
+        secure = parts is not None and parts.scheme == "https" and parts.netloc
+        loopback = (
+            parts is not None
+            and parts.scheme == "http"
+            and parts.hostname in LOOPBACK_HOSTS
+        )
+        if not (secure or loopback):
+            raise lora_error(
+                400, f"Bad request: {address} is not an HTTPS address", "OSS-400"
+            )
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
@@ -382,10 +427,12 @@ async def push_uplink(
     lrn_infos: str | None = None,
     time: datetime | None = None,
     numeric: bool = False,
+    extra: Mapping[str, Any] | None = None,
 ) -> int:
     """POST a signed ThingPark uplink to an application server; return its status.
 
-    Body values are strings like ``"-100.000000"`` unless ``numeric``. The Token
+    Body values are strings like ``"-100.000000"`` unless ``numeric``; ``extra``
+    adds fields to ``DevEUI_uplink`` (a driver's ``payload`` and ``points``). The Token
     covers ``CustomerID + DevEUI + FPort + FCntUp + payload_hex``, then the query
     string (unescaped), then the AS key.
     """
@@ -432,6 +479,7 @@ async def push_uplink(
             "InstantPER": number(0.0, 6),
             "MeanPER": number(0.0, 6),
             "Frequency": number(frequency, 1),
+            **(extra or {}),
         }
     }
     separator = "&" if "?" in url else "?"
@@ -475,6 +523,10 @@ class KpnLoraEmulator(KpnGatewayEmulator):
         self.alarms: dict[str, dict[str, Any]] = {}
         self._alarm_raised_at: dict[str, float] = {}
         self.downlinks: list[AcceptedDownlink] = []
+        self.application_server_keys: dict[str, str] = {}
+        """The ASK of each routing profile created with an RSA key, by profile id."""
+        self.sensors: dict[str, DemoSensor] = {}
+        """The demo devices that send realistic payloads, by upper-case DevEUI."""
         self._seed_routing_profile()
         self._seed_devices()
         self._generate(generated)
@@ -620,6 +672,8 @@ class KpnLoraEmulator(KpnGatewayEmulator):
             )
         app.router.add_post(LRC_DOWNLINK_PATH, self._lrc_downlink, name="lrc_downlink")
         app.router.add_post(PUSH_UPLINK_PATH, self._control_push_uplink)
+        app.router.add_post(SENSORS_PATH, self._control_sensors)
+        app.router.add_post(ATTACH_PATH, self._control_attach)
 
     def _authenticated(self, handler: ClientHandler) -> Handler:
         """Require a valid gateway bearer token; pass its client id on."""
@@ -665,6 +719,8 @@ class KpnLoraEmulator(KpnGatewayEmulator):
         self._elapsed += seconds
         self.now += timedelta(seconds=seconds)
         for device in self.devices.values():
+            if device.eui.upper() in self.sensors:
+                continue  # their uplinks are the ones pushed
             if device.ref == self.quiet_device_ref:
                 self._stay_quiet(device, seconds)
             elif device.health != INIT:
@@ -824,9 +880,16 @@ class KpnLoraEmulator(KpnGatewayEmulator):
             raise lora_error(
                 400, "Bad request: name and routes are required", "OSS-400"
             )
+        if body.get("hsmGroupId") not in HSM_GROUPS:
+            raise lora_error(
+                400,
+                f"Bad request: unknown hsmGroupId {body.get('hsmGroupId')}",
+                "OSS-400",
+            )
         keys: dict[str, str] = {}
         for route in routes:
             route_map = route if isinstance(route, dict) else {}
+            _check_addresses(route_map.get("addresses"))
             as_id, as_key = route_map.get("asId"), route_map.get("asKey")
             if not isinstance(as_id, str) or not as_id:
                 raise lora_error(
@@ -852,11 +915,13 @@ class KpnLoraEmulator(KpnGatewayEmulator):
         self.as_keys |= keys
         answer = dict(profile)
         if isinstance(public_key := body.get("rsaPublicKey"), str):
-            # Stands in for the AS key encrypted with the key: 256 bytes of hex.
+            # Stands in for the ASK encrypted with the key: 256 bytes of hex.
             seed = _sha256(public_key + "".join(keys.values()))
             answer["rsaEncryptedASKey"] = "".join(
                 _sha256(f"{seed}{block}") for block in range(8)
             )
+            # Uplinks routed by this profile are then encrypted for the AS.
+            self.application_server_keys[profile["id"]] = seed[:32]
         return json_response(answer, status=201)
 
     async def _list_devices(self, request: web.Request) -> web.Response:
@@ -1005,44 +1070,171 @@ class KpnLoraEmulator(KpnGatewayEmulator):
         return web.Response(text=LRC_QUEUED_PAGE, content_type="text/html")
 
     async def _control_push_uplink(self, request: web.Request) -> web.Response:
-        """Push an uplink of a device to ``url``, signed with its route's AS key.
+        """Push an uplink of a device, signed with its route's AS key.
 
-        Body: ``url``, ``dev_eui``, ``payload_hex``, optional ``fport`` (1),
-        ``as_id`` (the document's), ``numeric``, ``rssi``, ``snr``, ``sf``.
+        Body: ``dev_eui``; optional ``url`` (else every address of the routes
+        of the device's routing profile, as ThingPark pushes), ``payload_hex``
+        (else a demo sensor's next frame), ``fport`` (1), ``as_id`` (the
+        document's, when ``url`` is given), ``numeric``, ``rssi``, ``snr``, ``sf``.
         """
         data = await request.json()
-        if not isinstance(data.get("url"), str) or "payload_hex" not in data:
-            return json_error(400, "url and payload_hex are required")
         device = self.device_by_eui(str(data.get("dev_eui", "")))
         if device is None:
             return json_error(404, "Unknown device")
-        as_id = str(data.get("as_id") or self.default_as_id)
-        if as_id not in self.as_keys:
-            return json_error(400, "Unknown AS_ID")
+        sensor = self.sensors.get(device.eui.upper())
+        if "payload_hex" not in data and sensor is None:
+            return json_error(400, "payload_hex is required for this device")
+        if isinstance(data.get("url"), str):
+            as_id = str(data.get("as_id") or self.default_as_id)
+            if as_id not in self.as_keys:
+                return json_error(400, "Unknown AS_ID")
+            targets = [(str(data["url"]), as_id)]
+        else:
+            targets = self._profile_targets(device)
+            if not targets:
+                return json_error(409, "The device's routing profile has no address")
+        fport, payload_hex, extra = int(data.get("fport", 1)), "", None
+        if "payload_hex" in data:
+            payload_hex = str(data["payload_hex"])
+        elif sensor is not None:
+            uplink = sensor.next_uplink()
+            fport, payload_hex, extra = uplink.port, uplink.payload_hex, uplink.decoded
         rssi = float(data.get("rssi", device.last_rssi or -100.0))
         snr = float(data.get("snr", device.last_snr or 0.0))
         self._receive_uplinks(device, 1, rssi=rssi, snr=snr)
+        sent_hex, encryption = self._encryption_fields(device, payload_hex)
+        statuses = []
         try:
             async with aiohttp.ClientSession() as session:
-                status = await push_uplink(
-                    session,
-                    str(data["url"]),
-                    as_id=as_id,
-                    as_key=self.as_keys[as_id],
-                    dev_eui=device.eui.upper(),
-                    fport=int(data.get("fport", 1)),
-                    payload_hex=str(data["payload_hex"]),
-                    fcnt_up=device.fcnt_up,
-                    fcnt_down=device.fcnt_down,
-                    dev_addr=device.dev_addr,
-                    rssi=rssi,
-                    snr=snr,
-                    sf=int(data.get("sf", device.last_sf or 7)),
-                    numeric=bool(data.get("numeric", False)),
-                )
+                for url, as_id in targets:
+                    statuses.append(
+                        await push_uplink(
+                            session,
+                            url,
+                            as_id=as_id,
+                            as_key=self.as_keys[as_id],
+                            dev_eui=device.eui.upper(),
+                            fport=fport,
+                            payload_hex=sent_hex,
+                            fcnt_up=device.fcnt_up,
+                            fcnt_down=device.fcnt_down,
+                            dev_addr=device.dev_addr,
+                            rssi=rssi,
+                            snr=snr,
+                            sf=int(data.get("sf", device.last_sf or 7)),
+                            numeric=bool(data.get("numeric", False)),
+                            extra=(extra or {}) | encryption,
+                        )
+                    )
         except aiohttp.ClientError as err:
             return json_error(502, f"Push failed: {type(err).__name__}")
-        return json_response({"status": status, "fcnt_up": device.fcnt_up})
+        return json_response(
+            {
+                "status": statuses[0],
+                "statuses": statuses,
+                "fcnt_up": device.fcnt_up,
+                "fport": fport,
+                "payload_hex": payload_hex,
+            }
+        )
+
+    def _encryption_fields(
+        self, device: Device, payload_hex: str
+    ) -> tuple[str, dict[str, Any]]:
+        """The payload as ThingPark sends it for the device's routing profile.
+
+        A profile with an Application Server Key (created with an RSA key) gets
+        the payload still encrypted with the device's AppSKey, and the AppSKey
+        wrapped with the ASK (inferred from Actility's reference code: see
+        ``docs/providers.md``). Any other profile gets it decrypted.
+        """
+        ask = self.application_server_keys.get(
+            str(device.record.get("routingProfileId"))
+        )
+        if ask is None:
+            return payload_hex, {}
+        app_s_key = bytes.fromhex(_sha256(f"AppSKey{device.eui.upper()}")[:32])
+        encrypted = lorawan_encrypt(
+            bytes.fromhex(payload_hex), app_s_key, device.dev_addr, device.fcnt_up
+        )
+        return encrypted.hex(), {
+            "AppSKey": wrap_session_key(app_s_key, bytes.fromhex(ask))
+        }
+
+    def _profile_targets(self, device: Device) -> list[tuple[str, str]]:
+        """Each address of each route of the device's routing profile, with its AS ID."""
+        profile_id = device.record.get("routingProfileId")
+        profile = next(
+            (p for p in self.routing_profiles if p["id"] == profile_id), None
+        )
+        if profile is None:
+            return []
+        return [
+            (address, route["asId"])
+            for route in profile["routes"]
+            if route.get("asId") in self.as_keys
+            for address in route.get("addresses", [])
+        ]
+
+    async def _control_sensors(self, _: web.Request) -> web.Response:
+        """Provision the demo sensors (once) on the first routing profile.
+
+        They send realistic payloads (:mod:`.lora_payloads`) when pushed
+        without a ``payload_hex``.
+        """
+        self.add_demo_sensors()
+        return json_response(
+            [
+                {"dev_eui": sensor.eui, "name": sensor.name, "kind": sensor.kind}
+                for sensor in self.sensors.values()
+            ]
+        )
+
+    def add_demo_sensors(self) -> None:
+        """Provision the demo sensors, unless they are there already."""
+        plan = self.connectivity_plans[-1]
+        for eui, name, kind in DEMO_SENSORS:
+            if eui in self.sensors:
+                continue
+            device = Device(
+                ref=self._new_ref(),
+                record={
+                    "name": name,
+                    "EUI": eui,
+                    "activationType": "OTAA",
+                    "deviceProfileId": "CUSTOM/Static V 1.0 Class A",
+                    "connectivityPlanId": plan["id"],
+                    "routingProfileId": self.routing_profiles[0]["id"],
+                    "applicationEUI": "70B3D5E75E000000",
+                    "hsmGroupId": "HSM_KPN-OPE.1",
+                },
+                created=self.now - timedelta(days=7),
+                health=ACTIVE,
+                uplink_interval=60.0,
+                battery_level=240,
+            )
+            self._set_radio(device, -95.0, 6.5, 8)
+            plan["usedConnections"] += 1
+            self.devices[device.ref] = device
+            self.sensors[eui] = DemoSensor(
+                eui=eui, name=name, kind=kind, rng=random.Random(eui)
+            )
+
+    async def _control_attach(self, request: web.Request) -> web.Response:
+        """Attach a device to a routing profile, as one does in the ThingPark GUI.
+
+        Body: ``dev_eui``, ``routing_profile_id``.
+        """
+        data = await request.json()
+        device = self.device_by_eui(str(data.get("dev_eui", "")))
+        profile_id = data.get("routing_profile_id")
+        if device is None:
+            return json_error(404, "Unknown device")
+        if not any(p["id"] == profile_id for p in self.routing_profiles):
+            return json_error(404, "Unknown routing profile")
+        device.record["routingProfileId"] = profile_id
+        device.record.pop("processingStrategyId", None)
+        return json_response(device.to_json())
 
 
 def _frames_between(

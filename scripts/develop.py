@@ -7,7 +7,10 @@ integration is mounted from ``custom_components/``. Once Home Assistant
 answers, the demo user is onboarded and every provider's demo account on the
 emulator is added through the real config flow, unless it is already there.
 While it runs, simulated time passes faster on the emulator and the emulator
-pushes SMS and uplinks to the entries' webhooks.
+pushes SMS and uplinks to the entries' webhooks: among them the LoRa demo
+sensors' (Cayenne LPP climate, GPS tracker and door contact, and a device whose
+ThingPark driver decodes its payload), one of which stops reporting after
+``--quiet-after`` minutes.
 
 Ctrl-C (SIGINT), SIGTERM or SIGHUP stop both, in whatever state the demo is:
 each is the leader of its own process group and gets SIGTERM, then SIGKILL
@@ -44,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from iot_emulator import infobip, kpn_gateway, kpn_lora, onence, tmobile  # noqa: E402
 from iot_emulator.examples import load_example  # noqa: E402
+from iot_emulator.lora_payloads import CAYENNE_SENSORS, DEMO_SENSORS  # noqa: E402
 
 DOMAIN: Final = "iot_connectivity"
 DEFAULT_PORT: Final = 8123
@@ -85,6 +89,21 @@ DEMO_MOVED_IMEI: Final = "353456789012348"
 """The 1NCE demo SIM that is online ("DX-137-B12"): it sends SMS too."""
 DEMO_UPLINK_EUI: Final = "0059AC0000170311"
 """The KPN LoRa example device ("Test Device via API"): it sends the uplinks."""
+QUIET_SENSOR: Final = "70B3D5E75E100004"
+"""The demo sensor that stops reporting ("Cellar climate"): its Reporting goes off."""
+DEFAULT_QUIET_AFTER: Final = 5.0
+"""Minutes after which the quiet sensor stops, by default."""
+CAYENNE_FORMAT: Final = "cayenne_lpp"
+"""The payload format select's option for Cayenne LPP devices."""
+PAYLOAD_FORMAT_SELECTS: Final = """[{%- for e in integration_entities('iot_connectivity')
+  if e.startswith('select.') and e.endswith('_payload_format') -%}
+{{ {'entity_id': e, 'eui': device_attr(device_id(e), 'serial_number'),
+    'state': states(e)} | tojson }}{{ ',' if not loop.last }}
+{%- endfor %}]"""
+"""A template that lists the payload format selects with their device's DevEUI.
+
+The REST API has no entity registry; the template API reaches it (a LoRa
+device's serial number is its DevEUI)."""
 STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 STOP_TIMEOUT: Final = 15.0
 """Seconds Home Assistant and the emulator get to stop before they are killed."""
@@ -110,6 +129,8 @@ homeassistant:
   country: NL
   time_zone: Europe/Amsterdam
   language: en
+  # The emulator pushes uplinks to the routing profile's address (the webhook).
+  internal_url: http://127.0.0.1:{port}
 
 frontend:
 config:
@@ -183,7 +204,7 @@ def prepare_config(config: Path, port: int) -> None:
     storage = config / ".storage"
     storage.mkdir(parents=True, exist_ok=True)
     files = {
-        config / "configuration.yaml": CONFIGURATION_YAML,
+        config / "configuration.yaml": CONFIGURATION_YAML.replace("{port}", str(port)),
         config / "automations.yaml": "[]\n",
         config / "scripts.yaml": "{}\n",
         # Listen on 127.0.0.1 only (the stored http config replaces YAML `http:`).
@@ -323,12 +344,40 @@ class HomeAssistantApi:
         sys.exit(f"Adding the {provider} demo account failed: {result}")
 
     def set_demo_options(self, entry_id: str) -> None:
-        """Poll as often as the options allow, through the options flow."""
+        """Poll as often as the options allow, through the options flow.
+
+        A LoRa account's options open with a menu: its first choice is the form.
+        """
         flows = "/api/config/config_entries/options/flow"
         form = self.request("POST", flows, {"handler": entry_id})
+        if form["type"] == "menu":
+            form = self.request(
+                "POST",
+                f"{flows}/{form['flow_id']}",
+                {"next_step_id": form["menu_options"][0]},
+            )
         asked = {field["name"] for field in form["data_schema"]}
         options = {key: value for key, value in DEMO_INTERVALS.items() if key in asked}
         self.request("POST", f"{flows}/{form['flow_id']}", options)
+
+    def payload_format_selects(self) -> dict[str, tuple[str, str]]:
+        """Each LoRa device's payload format select and its option, by DevEUI."""
+        selects = self.request(
+            "POST", "/api/template", {"template": PAYLOAD_FORMAT_SELECTS}
+        )
+        return {
+            str(select["eui"]).upper(): (select["entity_id"], select["state"])
+            for select in selects
+            if select.get("eui")
+        }
+
+    def select_option(self, entity_id: str, option: str) -> None:
+        """Choose ``option`` of a select entity through its action."""
+        self.request(
+            "POST",
+            "/api/services/select/select_option",
+            {"entity_id": entity_id, "option": option},
+        )
 
 
 def wait_for(
@@ -364,6 +413,8 @@ class DemoEntry:
     entry_id: str
     provider: str
     webhook_id: str | None
+    routing_profile: str | None = None
+    """The routing profile the entry's options created (KPN LoRa), if any."""
 
 
 def stored_entries(config: Path) -> list[DemoEntry]:
@@ -381,6 +432,7 @@ def stored_entries(config: Path) -> list[DemoEntry]:
             entry["entry_id"],
             entry["data"].get("provider", ""),
             entry["data"].get("webhook_id"),
+            entry["data"].get("routing_profile"),
         )
         for entry in entries
         if entry["domain"] == DOMAIN
@@ -396,12 +448,14 @@ def wait_for_stored(config: Path, entry_ids: set[str], timeout: float) -> None:
         time.sleep(0.5)
 
 
-def emulator_control(emulator_url: str, route: str, body: dict[str, Any]) -> None:
+def emulator_control(emulator_url: str, route: str, body: dict[str, Any]) -> bool:
     """Call an emulator control route; a failure is reported, not fatal."""
     try:
         http_json("POST", f"{emulator_url}/_emulator/{route}", body)
     except (OSError, ValueError) as err:
         print(f"demo: {route} failed: {err}", flush=True)
+        return False
+    return True
 
 
 class DemoActivity:
@@ -415,19 +469,22 @@ class DemoActivity:
 
     def __init__(
         self,
-        ha_url: str,
+        api: HomeAssistantApi,
         emulator_urls: dict[str, str],
         config: Path,
         *,
         speed: float,
         push_every: float,
         imei_change_after: float = 0.0,
+        quiet_after: float = DEFAULT_QUIET_AFTER,
     ) -> None:
         """Push soon, so a fresh demo shows an SMS and an uplink within seconds.
 
         Not at once: Home Assistant stores new webhook ids with a short delay.
+        ``quiet_after`` minutes from now the quiet sensor stops (0: never).
         """
-        self._ha_url = ha_url
+        self._api = api
+        self._ha_url = api.url
         self._emulators = emulator_urls
         self._config = config
         self._speed = speed
@@ -438,6 +495,12 @@ class DemoActivity:
         self._move_at = (
             time.monotonic() + imei_change_after if imei_change_after else None
         )
+        self._quiet_at = (
+            time.monotonic() + quiet_after * 60 if quiet_after else float("inf")
+        )
+        self._formats_set: set[str] = set()
+        self._told: set[str] = set()
+        self._unknown_profiles: set[str] = set()
 
     def run_due(self) -> None:
         """Do whatever is due now."""
@@ -459,11 +522,16 @@ class DemoActivity:
 
     def _push(self) -> None:
         self._pushes += 1
+        entries = stored_entries(self._config)
         webhooks = {
             entry.provider: f"{self._ha_url}/api/webhook/{entry.webhook_id}"
-            for entry in stored_entries(self._config)
+            for entry in entries
             if entry.webhook_id
         }
+        profile = next(
+            (entry.routing_profile for entry in entries if entry.routing_profile),
+            None,
+        )
         if url := webhooks.get("tmobile_easy_connect"):
             emulator_control(
                 self._emulators["tmobile_easy_connect"],
@@ -485,15 +553,106 @@ class DemoActivity:
                 },
             )
         if url := webhooks.get("kpn_lora"):
+            target = self._route(url, profile)
             emulator_control(
                 self._emulators["kpn_lora"],
                 "push/uplink",
                 {
-                    "url": url,
                     "dev_eui": DEMO_UPLINK_EUI,
                     "payload_hex": f"{self._pushes % 256:02x}01",
-                },
+                }
+                | ({"url": target} if target else {}),
             )
+            self._push_sensors(target)
+            self._choose_cayenne()
+
+    def _route(self, url: str, profile: str | None) -> str | None:
+        """Where the sensors' uplinks go: the entry's own routing profile, once made.
+
+        The entry then verifies uplinks with the profile's new key, so the demo
+        attaches its sensors to the profile on the emulator, as one does in
+        ThingPark, and lets the emulator push to the profile's address (None).
+        """
+        if profile is None or profile in self._unknown_profiles:
+            return url
+        if profile not in self._told:
+            attached = all(
+                emulator_control(
+                    self._emulators["kpn_lora"],
+                    "lora/attach",
+                    {"dev_eui": eui, "routing_profile_id": profile},
+                )
+                for eui in (DEMO_UPLINK_EUI, *(eui for eui, _, _ in DEMO_SENSORS))
+            )
+            if not attached:
+                # A restarted emulator forgot it: the entry's key signs nothing now.
+                self._unknown_profiles.add(profile)
+                say(
+                    f"demo: the emulator does not know routing profile {profile}; "
+                    "create one again in the KPN LoRa options to receive uplinks"
+                )
+                return url
+            self._tell_once(
+                profile, f"demo: LoRa sensors attached to routing profile {profile}"
+            )
+        return None
+
+    def _push_sensors(self, url: str | None) -> None:
+        """Push each demo sensor's next uplink; the quiet one stops in time.
+
+        Without ``url`` the emulator pushes to the device's routing profile.
+        """
+        quiet = time.monotonic() >= self._quiet_at
+        if quiet:
+            self._tell_once(
+                "quiet",
+                f"demo: LoRa device {QUIET_SENSOR} stopped reporting: "
+                "its Reporting sensor goes off after its usual interval",
+            )
+        for eui, _, _ in DEMO_SENSORS:
+            if quiet and eui == QUIET_SENSOR:
+                continue
+            emulator_control(
+                self._emulators["kpn_lora"],
+                "push/uplink",
+                {"dev_eui": eui} | ({"url": url} if url else {}),
+            )
+
+    def _choose_cayenne(self) -> None:
+        """Set the Cayenne devices' payload format, once each, when the select is there."""
+        if self._formats_set >= set(CAYENNE_SENSORS):
+            return
+        try:
+            selects = self._api.payload_format_selects()
+        except (OSError, ValueError) as err:
+            self._tell_once(
+                "formats", f"demo: cannot list payload format selects: {err}"
+            )
+            return
+        for eui in CAYENNE_SENSORS:
+            if eui in self._formats_set:
+                continue
+            if eui not in selects:
+                self._tell_once(
+                    f"select {eui}",
+                    f"demo: no payload format select for LoRa device {eui} yet; "
+                    "its Cayenne LPP readings wait for it",
+                )
+                continue
+            entity_id, option = selects[eui]
+            try:
+                if option != CAYENNE_FORMAT:
+                    self._api.select_option(entity_id, CAYENNE_FORMAT)
+            except (OSError, ValueError) as err:
+                self._tell_once(f"set {eui}", f"demo: {entity_id}: {err}")
+                continue
+            self._formats_set.add(eui)
+            say(f"demo: {entity_id} set to {CAYENNE_FORMAT}")
+
+    def _tell_once(self, key: str, text: str) -> None:
+        if key not in self._told:
+            self._told.add(key)
+            say(text)
 
 
 def what_to_try(ha_url: str, emulator_urls: dict[str, str], speed: float) -> str:
@@ -518,10 +677,19 @@ What to try first:
   5. LoRa device "Alarm device 41201" has stopped reporting: within about three
      minutes it raises a new "No uplink activity" alarm (its Alarm sensor lists
      the open alarms); the older example alarms clear after about six minutes.
-  6. After --imei-change-after seconds the KPN SIM "Pumping station Zeeburg"
+  6. LoRa sensors with decoded readings, pushed every minute: "Living room
+     climate" (temperature, humidity, battery) and "Front door" (a contact
+     that opens and closes) in Cayenne LPP, "Bike tracker" (GPS: see it move on
+     the map), and "Cellar climate", whose ThingPark driver decodes its payload.
+     The demo sets the Cayenne devices' Payload format to Cayenne LPP.
+     "Cellar climate" stops reporting after a few minutes: its Reporting
+     sensor turns off while its readings keep their last values.
+  7. KPN LoRa options > "Receive uplinks: create a routing profile": Home
+     Assistant creates a routing profile to its webhook, with its own keys.
+  8. After --imei-change-after seconds the KPN SIM "Pumping station Zeeburg"
      moves to another device: "SIM moved to another device" triggers, its IMEI
      changed sensor turns on, and its Acknowledge IMEI change button clears it.
-  7. Blueprints to import: blueprints/automation/iot_connectivity/ (suspend a
+  9. Blueprints to import: blueprints/automation/iot_connectivity/ (suspend a
      SIM on data used, notify on a LoRa alarm, notify on an SMS).
 Time {pace} on the emulator. Ctrl-C stops both.
 """
@@ -547,6 +715,12 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=60.0,
         help="simulated seconds per real second (0: time stands still)",
+    )
+    parser.add_argument(
+        "--quiet-after",
+        type=float,
+        default=DEFAULT_QUIET_AFTER,
+        help="minutes after which LoRa sensor 'Cellar climate' stops (0: never)",
     )
     parser.add_argument(
         "--push-every",
@@ -760,6 +934,8 @@ def run(args: argparse.Namespace, children: Children, stopper: Stopper) -> int:
     stopper.phase = "waiting for the emulator"
     for url in emulator_urls.values():
         wait_for(f"{url}/_emulator/state", emulator, log, timeout=60)
+    # The LoRa demo sensors exist before the account is added: its first read has them.
+    emulator_control(emulator_urls["kpn_lora"], "lora/sensors", {})
     # The SIMs have used some data today before the first read; LoRa devices
     # keep the document's state, so their alarms come and go while one watches.
     for provider in ("kpn_iot_sim", "tmobile_easy_connect", "infobip_iot", "1nce"):
@@ -782,12 +958,13 @@ def run(args: argparse.Namespace, children: Children, stopper: Stopper) -> int:
         flush=True,
     )
     activity = DemoActivity(
-        ha_url,
+        api,
         emulator_urls,
         args.config,
         speed=args.speed,
         push_every=args.push_every,
         imei_change_after=args.imei_change_after,
+        quiet_after=args.quiet_after,
     )
     while not (exited := children.exited()):
         activity.run_due()

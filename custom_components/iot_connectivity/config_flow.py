@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import secrets
 from typing import TYPE_CHECKING, Any, Final, override
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -27,16 +30,19 @@ from homeassistant.helpers.selector import (
     NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
+    TextSelector,
 )
 import probatio
 
 from .api.errors import IoTConnectivityError
 from .api.models import AccountInfo
 from .const import (
+    CONF_AS_ID,
     CONF_AS_KEY,
     CONF_ENTITY_GROUPS,
     CONF_PROVIDER,
     CONF_QUOTA_WARNING,
+    CONF_ROUTING_PROFILE,
     CONF_WEBHOOK_ID,
     DOMAIN,
     ENTITY_GROUP_QUOTA,
@@ -44,15 +50,15 @@ from .const import (
     LOGGER,
     QUOTA_WARNING_BOUNDS,
 )
-from .helpers import form_error
-from .providers import PROVIDERS, ProviderSpec, spec_of
+from .helpers import error_details, failure_of, form_error
+from .providers import PROVIDERS, ProviderSpec, PushKind, spec_of
 from .providers.spec import SECRET
 from .webhook import DIRECT_PUSHES, async_direct_webhook_url, async_webhook_url
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
-    from .coordinator import IoTConnectivityConfigEntry
+    from .coordinator import IoTConnectivityConfigEntry, LoraCoordinator
 
 NO_DIRECT_URL: Final = "no_direct_url"
 """Suffix of the options step that says PATCH pushes have no address to go to."""
@@ -61,6 +67,17 @@ ACCOUNT_SECRETS: Final = (CONF_CLIENT_SECRET, CONF_PASSWORD, CONF_API_KEY)
 """The secrets that prove an account; reauthentication asks for these."""
 HIDDEN_VALUES: Final = (*ACCOUNT_SECRETS, CONF_AS_KEY)
 """Entry data never shown again in a form."""
+KEPT_ON_RECONFIGURE: Final = (CONF_WEBHOOK_ID, CONF_AS_KEY, CONF_ROUTING_PROFILE)
+"""Entry data the reconfigure form does not ask again (or not unless changed).
+
+The provider's portal points at the webhook, and the AS key of a routing
+profile the integration made was never shown to the user."""
+
+CONF_PROFILE_NAME: Final = "profile_name"
+DEFAULT_PROFILE_NAME: Final = "Home Assistant"
+AS_ID_PREFIX: Final = "home-assistant-"
+LISTED_DEVICES: Final = 25
+"""Devices named in the routing profile step; more are counted, not listed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,11 +239,11 @@ class IoTConnectivityConfigFlow(ConfigFlow, domain=DOMAIN):
         spec = spec_of(entry)
         errors: dict[str, str] = {}
         if user_input is not None:
-            # The webhook stays: the provider's portal points at it.
-            data = _entry_data(spec, user_input) | {
+            data = _entry_data(spec, user_input)
+            data |= {
                 key: value
                 for key, value in entry.data.items()
-                if key == CONF_WEBHOOK_ID
+                if key in KEPT_ON_RECONFIGURE and key not in data
             }
             signed_in, errors = await self._async_check_account(spec, data)
             if signed_in is not None:
@@ -295,8 +312,46 @@ class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
     also says which URL to enter at the provider.
     """
 
+    _created: dict[str, str]
+    """What the step after creating a routing profile tells the user."""
+
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer the routing profile step where it applies, else the options."""
+        if user_input is None and self._uplink_routes() is not None:
+            return self.async_show_menu(
+                step_id="uplinks_menu",
+                menu_options=[PushKind.LORA_UPLINKS.value, "routing_profile"],
+                description_placeholders={"provider": spec_of(self.config_entry).name},
+            )
+        return await self._async_settings(user_input)
+
+    async def async_step_uplinks_menu(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the menu of an account whose uplinks can be routed here."""
+        return await self.async_step_init()
+
+    def _uplink_routes(self) -> tuple[LoraCoordinator, str] | None:
+        """The loaded entry's LoRa devices and webhook, when it can route uplinks.
+
+        A provider that pushes LoRa uplinks can be told where to, once the
+        entry is loaded (its client and devices are there).
+        """
+        entry = self.config_entry
+        webhook_id = entry.data.get(CONF_WEBHOOK_ID)
+        if (
+            spec_of(entry).push is not PushKind.LORA_UPLINKS
+            or webhook_id is None
+            or entry.state is not ConfigEntryState.LOADED
+            or entry.runtime_data.lora is None
+        ):
+            return None
+        return entry.runtime_data.lora, webhook_id
+
+    async def _async_settings(
+        self, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Show the options that apply to the entry's provider."""
         spec = spec_of(self.config_entry)
@@ -359,16 +414,118 @@ class IoTConnectivityOptionsFlow(OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Save the options of an account whose SMS gateway pushes."""
-        return await self.async_step_init(user_input)
+        return await self._async_settings(user_input)
 
     async def async_step_sms_gateway_no_direct_url(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Save the options of an account that delivery reports cannot reach."""
-        return await self.async_step_init(user_input)
+        return await self._async_settings(user_input)
 
     async def async_step_lora_uplinks(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Save the options of an account that pushes LoRa uplinks."""
-        return await self.async_step_init(user_input)
+        return await self._async_settings(user_input)
+
+    async def async_step_routing_profile(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Create a routing profile that sends the devices' uplinks to the webhook.
+
+        Its route gets a new AS ID and AS key, stored in the entry: uplinks are
+        verified and downlinks signed with them, without the user copying keys.
+        The key is a secret: it is never logged nor shown.
+        """
+        routes = self._uplink_routes()
+        if routes is None:
+            return self.async_abort(reason="routing_profile_unavailable")
+        lora, webhook_id = routes
+        url = await async_webhook_url(self.hass, webhook_id)
+        placeholders = {
+            "webhook_url": url,
+            "devices": _device_list(lora),
+            "error": "",
+        }
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            parts = urlsplit(url)
+            if not (parts.scheme and parts.netloc):
+                errors["base"] = "no_webhook_url"
+            else:
+                as_id = f"{AS_ID_PREFIX}{secrets.token_hex(6)}"
+                as_key = secrets.token_hex(16)
+                try:
+                    profile = await lora.client.create_routing_profile(
+                        name=user_input[CONF_PROFILE_NAME],
+                        as_id=as_id,
+                        as_key=as_key,
+                        addresses=[url],
+                    )
+                except IoTConnectivityError as err:
+                    failure = failure_of(err)
+                    errors["base"] = (
+                        "request_refused" if failure.shows_details else form_error(err)
+                    )
+                    placeholders["error"] = error_details(err)
+                else:
+                    entry = self.config_entry
+                    self.hass.config_entries.async_update_entry(
+                        entry,
+                        data={
+                            **entry.data,
+                            CONF_AS_ID: as_id,
+                            CONF_AS_KEY: as_key,
+                            CONF_ROUTING_PROFILE: profile.id,
+                        },
+                    )
+                    # Downlinks are signed by the client: it takes the new key.
+                    self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                    self._created = {
+                        **placeholders,
+                        "profile_name": profile.name or user_input[CONF_PROFILE_NAME],
+                        "profile_id": profile.id,
+                    }
+                    return await self.async_step_routing_profile_created()
+        return self.async_show_form(
+            step_id="routing_profile",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        probatio.Required(
+                            CONF_PROFILE_NAME, default=DEFAULT_PROFILE_NAME
+                        ): TextSelector()
+                    }
+                ),
+                user_input,
+            ),
+            description_placeholders=placeholders,
+            errors=errors,
+        )
+
+    async def async_step_routing_profile_created(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say which devices to attach to the new profile; the options stay."""
+        if user_input is not None:
+            return self.async_create_entry(data=dict(self.config_entry.options))
+        return self.async_show_form(
+            step_id="routing_profile_created",
+            data_schema=probatio.Schema({}),
+            description_placeholders=self._created,
+        )
+
+
+def _device_list(lora: LoraCoordinator) -> str:
+    """The account's devices as a Markdown list: name and DevEUI."""
+    devices = sorted(
+        (state.device for state in lora.data.devices.values()),
+        key=lambda device: ((device.name or "").lower(), device.eui),
+    )
+    lines = [
+        f"- {device.name or device.eui} (`{device.eui}`)"
+        for device in devices[:LISTED_DEVICES]
+    ]
+    if len(devices) > LISTED_DEVICES:
+        lines.append(f"- … +{len(devices) - LISTED_DEVICES}")
+    return "\n".join(lines) or "-"

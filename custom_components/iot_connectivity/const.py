@@ -17,6 +17,8 @@ CONF_LRC_URL: Final = "lrc_url"
 CONF_ACTIVATED: Final = "activated"
 """KPN LoRa: the project was activated with the entry's ThingPark credentials."""
 CONF_WEBHOOK_ID: Final = "webhook_id"
+CONF_ROUTING_PROFILE: Final = "routing_profile"
+"""KPN LoRa: the id of the routing profile the integration created for its webhook."""
 
 # Options: polling interval per kind of data, in minutes, and entity groups.
 CONF_SIM_INTERVAL: Final = "sim_interval"

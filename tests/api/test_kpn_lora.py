@@ -28,6 +28,7 @@ from custom_components.iot_connectivity.api.kpn_lora import (
     parse_connectivity_plan,
     parse_device,
     parse_health,
+    parse_routing_profile,
 )
 from custom_components.iot_connectivity.api.lrc import DownlinkValidationError
 from custom_components.iot_connectivity.api.models import (
@@ -37,6 +38,8 @@ from custom_components.iot_connectivity.api.models import (
     LoraDevice,
     LoraHealth,
     LoraHealthState,
+    RoutingProfile,
+    RoutingRoute,
 )
 from iot_emulator.core import Fault, FaultKind
 from iot_emulator.examples import load_example
@@ -709,3 +712,134 @@ def test_parse_health_example() -> None:
         init=11, active=55, rf_error=0, total=66
     )
     assert parse_health({"totalCount": None}) == LoraHealth()
+
+
+# --- routing profiles -------------------------------------------------------
+
+NEW_AS_KEY = "00112233445566778899aabbccddeeff"
+HA_ADDRESS = "https://ha.example.com/api/webhook/abc"
+
+
+async def test_create_routing_profile(
+    client: KpnLoraClient, lora: KpnLoraEmulator
+) -> None:
+    profile = await client.create_routing_profile(
+        name="Home Assistant", as_id="ha-1", as_key=NEW_AS_KEY, addresses=[HA_ADDRESS]
+    )
+
+    [request] = lora.requests_to("create_routing_profile")
+    assert request.json() == {
+        "name": "Home Assistant",
+        "default": False,
+        "hsmGroupId": "HSM_KPN-OPE.1",
+        "routes": [
+            {
+                "sourcePorts": "*",
+                "strategy": "SEQUENTIAL",
+                "contentType": "JSON",
+                "asId": "ha-1",
+                "asKey": NEW_AS_KEY,
+                "addresses": [HA_ADDRESS],
+            }
+        ],
+    }
+    assert profile == RoutingProfile(
+        id=f"TWA_100001135.{profile.ref}",
+        ref=profile.ref,
+        name="Home Assistant",
+        routes=(
+            RoutingRoute(
+                as_id="ha-1",
+                addresses=(HA_ADDRESS,),
+                content_type="JSON",
+                strategy="SEQUENTIAL",
+                source_ports="*",
+            ),
+        ),
+    )
+    assert profile.encrypted_as_key is None
+    assert lora.as_keys["ha-1"] == NEW_AS_KEY
+    assert NEW_AS_KEY not in repr(profile)
+
+
+async def test_create_routing_profile_with_rsa_key(
+    client: KpnLoraClient, lora: KpnLoraEmulator
+) -> None:
+    """An RSA key makes ThingPark answer the ASK, encrypted, once: kept out of repr."""
+    public_key = example("routing_profile_request")["rsaPublicKey"]
+    profile = await client.create_routing_profile(
+        name="p",
+        as_id="ha-2",
+        as_key=NEW_AS_KEY,
+        addresses=[HA_ADDRESS],
+        rsa_public_key=public_key,
+    )
+    assert lora.requests_to("create_routing_profile")[0].json()["rsaPublicKey"] == (
+        public_key
+    )
+    assert profile.encrypted_as_key is not None
+    assert len(profile.encrypted_as_key) == 512
+    assert profile.encrypted_as_key not in repr(profile)
+
+
+def test_parse_routing_profile_verbatim() -> None:
+    profile = parse_routing_profile(example("routing_profile_response"))
+    assert profile.id == "TWA_100001135.2647"
+    assert profile.ref == "2647"
+    assert profile.routes[0].as_id == "YOUR-AS-ID"
+    assert profile.routes[0].addresses == ("https://your-application-server/path/",)
+    assert (
+        profile.encrypted_as_key
+        == (example("routing_profile_response")["rsaEncryptedASKey"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "refused_by"),
+    [
+        ({"as_key": "short"}, "client"),
+        ({"as_id": " "}, "client"),
+        ({"addresses": []}, "client"),
+        ({"addresses": ["http://ha.example.com/api/webhook/abc"]}, "server"),
+        ({"as_id": "YOUR-AS-ID"}, "server"),
+        ({"hsm_group_id": "HSM_UNKNOWN.1"}, "server"),
+    ],
+    ids=["short_key", "blank_as_id", "no_address", "plain_http", "as_id_taken", "hsm"],
+)
+async def test_create_routing_profile_refused(
+    client: KpnLoraClient,
+    lora: KpnLoraEmulator,
+    changes: dict[str, Any],
+    refused_by: str,
+) -> None:
+    arguments: dict[str, Any] = {
+        "name": "p",
+        "as_id": "ha-3",
+        "as_key": NEW_AS_KEY,
+        "addresses": [HA_ADDRESS],
+    } | changes
+
+    with pytest.raises(InvalidRequestError) as err:
+        await client.create_routing_profile(**arguments)
+
+    sent = lora.requests_to("create_routing_profile")
+    assert len(sent) == (refused_by == "server")
+    if refused_by == "server":
+        assert err.value.provider_message
+    assert NEW_AS_KEY not in str(err.value)
+    assert len(lora.routing_profiles) == 1
+
+
+async def test_create_routing_profile_activates_again_after_403(
+    client: KpnLoraClient, lora: KpnLoraEmulator
+) -> None:
+    await client.activate()
+    lora.activated.clear()
+
+    profile = await client.create_routing_profile(
+        name="p", as_id="ha-4", as_key=NEW_AS_KEY, addresses=[HA_ADDRESS]
+    )
+
+    assert profile.routes[0].as_id == "ha-4"
+    assert len(lora.requests_to("create_routing_profile")) == 2
+    assert len(lora.routing_profiles) == 2

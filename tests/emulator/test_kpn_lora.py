@@ -12,6 +12,7 @@ from urllib.parse import quote, unquote
 
 import aiohttp
 from aiohttp import web
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 import pytest
 
 from iot_emulator.core import Fault, FaultKind
@@ -22,13 +23,26 @@ from iot_emulator.kpn_gateway import (
     TOKEN_PATH,
 )
 from iot_emulator.kpn_lora import (
+    ATTACH_PATH,
     BASE_PATH,
     DEFAULT_CUSTOMER_ID,
     DEFAULT_THINGPARK_PASSWORD,
     DEFAULT_THINGPARK_USERNAME,
     LRC_DOWNLINK_PATH,
     PUSH_UPLINK_PATH,
+    SENSORS_PATH,
     KpnLoraEmulator,
+)
+from iot_emulator.lora_payloads import (
+    DEMO_SENSORS,
+    DIGITAL_INPUT,
+    HUMIDITY,
+    PERCENTAGE,
+    TEMPERATURE,
+    cayenne,
+    cayenne_gps,
+    lorawan_encrypt,
+    wrap_session_key,
 )
 
 if TYPE_CHECKING:
@@ -331,18 +345,47 @@ async def test_create_routing_profile(api: Api) -> None:
     assert (await api.downlink(query)).status == 200
 
 
+VALID_ROUTE = {"asId": "X", "asKey": AS_KEY, "addresses": ["https://as.example/up"]}
+
+
 @pytest.mark.parametrize(
-    "route",
+    ("route", "hsm_group"),
     [
-        {"asId": "X", "asKey": "short"},
-        {"asId": "", "asKey": AS_KEY},
-        {"asKey": AS_KEY},
-        "not-a-route",
+        (VALID_ROUTE | {"asKey": "short"}, "HSM_KPN-OPE.1"),
+        (VALID_ROUTE | {"asId": ""}, "HSM_KPN-OPE.1"),
+        ({k: v for k, v in VALID_ROUTE.items() if k != "asId"}, "HSM_KPN-OPE.1"),
+        (VALID_ROUTE | {"addresses": []}, "HSM_KPN-OPE.1"),
+        (VALID_ROUTE | {"addresses": ["http://as.example/up"]}, "HSM_KPN-OPE.1"),
+        (VALID_ROUTE | {"addresses": ["/api/webhook/abc"]}, "HSM_KPN-OPE.1"),
+        ("not-a-route", "HSM_KPN-OPE.1"),
+        (VALID_ROUTE, None),
+        (VALID_ROUTE, "HSM_SOMEWHERE.9"),
+    ],
+    ids=[
+        "short_key",
+        "empty_as_id",
+        "no_as_id",
+        "no_address",
+        "plain_http",
+        "no_host",
+        "not_a_route",
+        "no_hsm_group",
+        "unknown_hsm_group",
     ],
 )
-async def test_invalid_routing_profile(api: Api, route: Any) -> None:
-    body = {"name": "p", "routes": [route]}
+async def test_invalid_routing_profile(
+    api: Api, route: Any, hsm_group: str | None
+) -> None:
+    body = {"name": "p", "hsmGroupId": hsm_group, "routes": [route]}
     assert_error(await api.call("POST", "/routingProfiles", json=body), 400)
+    assert len((await api.call("GET", "/routingProfiles")).body) == 1
+
+
+async def test_valid_route_is_accepted(api: Api) -> None:
+    body = {"name": "p", "hsmGroupId": "HSM_KPN-OPE.1", "routes": [VALID_ROUTE]}
+    reply = await api.call("POST", "/routingProfiles", json=body)
+    assert reply.status == 201
+    assert "rsaEncryptedASKey" not in reply.body
 
 
 # --- devices ----------------------------------------------------------------
@@ -775,7 +818,8 @@ async def test_push_uplink_control_route(
             "numeric": numeric,
         },
     )
-    assert reply.body == {"status": 200, "fcnt_up": fcnt + 1}
+    assert reply.body["status"] == 200
+    assert reply.body["fcnt_up"] == fcnt + 1
     [(query, body)] = received
     fields = body["DevEUI_uplink"]
     assert fields["FCntUp"] == (fcnt + 1 if numeric else str(fcnt + 1))
@@ -872,3 +916,210 @@ async def test_disconnect_fault_on_the_lrc(api: Api) -> None:
         await api.downlink(signed(downlink_params()))
     assert (await api.downlink(signed(downlink_params()))).status == 200
     assert len(api.emulator.requests_to("lrc_downlink")) == 2
+
+
+# --- routing profiles push, demo sensors ----------------------------------------
+
+
+async def test_uplink_goes_to_the_routing_profile_of_the_device(
+    api: Api, application_server: tuple[str, list[tuple[str, Any]]]
+) -> None:
+    """Without a URL, ThingPark pushes to the device's profile, signed by its route."""
+    url, received = application_server
+    new_key = "00112233445566778899aabbccddeeff"
+    route = {"asId": "HA-AS", "asKey": new_key, "addresses": [url]}
+    body = {"name": "ha", "hsmGroupId": "HSM_KPN-OPE.1", "routes": [route]}
+    profile = (await api.call("POST", "/routingProfiles", json=body)).body
+    attach = await api.raw(
+        "POST",
+        f"{api.url}{ATTACH_PATH}",
+        json={"dev_eui": API_EUI, "routing_profile_id": profile["id"]},
+    )
+    assert attach.body["routingProfileId"] == profile["id"]
+
+    reply = await api.raw(
+        "POST",
+        f"{api.url}{PUSH_UPLINK_PATH}",
+        json={"dev_eui": API_EUI, "payload_hex": "0167", "fport": 3},
+    )
+
+    assert reply.body["statuses"] == [200]
+    [(query, uplink)] = received
+    plain_query, _, token = query.partition("&Token=")
+    assert "AS_ID=HA-AS" in plain_query
+    fcnt = reply.body["fcnt_up"]
+    assert (
+        token
+        == hashlib.sha256(
+            (
+                f"{DEFAULT_CUSTOMER_ID}{API_EUI.upper()}3{fcnt}0167"
+                f"{unquote(plain_query)}{new_key}"
+            ).encode()
+        ).hexdigest()
+    )
+    assert uplink["DevEUI_uplink"]["payload_hex"] == "0167"
+
+
+async def test_attach_refuses_unknown(api: Api) -> None:
+    unknown_profile = await api.raw(
+        "POST",
+        f"{api.url}{ATTACH_PATH}",
+        json={"dev_eui": API_EUI, "routing_profile_id": "TWA_1.1"},
+    )
+    unknown_device = await api.raw(
+        "POST",
+        f"{api.url}{ATTACH_PATH}",
+        json={"dev_eui": "0000000000000000", "routing_profile_id": "TWA_1.1"},
+    )
+    assert (unknown_profile.status, unknown_device.status) == (404, 404)
+
+
+async def test_push_without_url_needs_an_address(api: Api) -> None:
+    """The seeded profile points at the document's example host, unreachable here."""
+    api.emulator.routing_profiles[0]["routes"][0]["addresses"] = []
+    reply = await api.raw(
+        "POST",
+        f"{api.url}{PUSH_UPLINK_PATH}",
+        json={"dev_eui": API_EUI, "payload_hex": "00"},
+    )
+    assert reply.status == 409
+
+
+async def test_demo_sensors_send_realistic_payloads(
+    api: Api, application_server: tuple[str, list[tuple[str, Any]]]
+) -> None:
+    url, received = application_server
+    sensors_url = f"{api.url}{SENSORS_PATH}"
+    listed = (await api.raw("POST", sensors_url)).body
+    again = (await api.raw("POST", sensors_url)).body
+    assert listed == again
+    assert [s["dev_eui"] for s in listed] == [eui for eui, _, _ in DEMO_SENSORS]
+    devices = (await api.call("GET", "/devices")).body
+    assert {eui for eui, _, _ in DEMO_SENSORS} <= {d["EUI"] for d in devices}
+
+    frames = {}
+    for eui, _, kind in DEMO_SENSORS:
+        reply = await api.raw(
+            "POST", f"{api.url}{PUSH_UPLINK_PATH}", json={"url": url, "dev_eui": eui}
+        )
+        assert reply.body["status"] == 200
+        frames[kind] = bytes.fromhex(reply.body["payload_hex"])
+
+    climate = frames["climate"]
+    assert (climate[0:2], climate[4:6], climate[7:9]) == (
+        b"\x01\x67",
+        b"\x02\x68",
+        b"\x03\x78",
+    )
+    assert 15.0 < int.from_bytes(climate[2:4], "big", signed=True) / 10 < 30.0
+    assert len(climate) == 10
+    tracker = frames["tracker"]
+    assert tracker[:2] == b"\x01\x88"
+    assert len(tracker) == 11
+    latitude = int.from_bytes(tracker[2:5], "big", signed=True) / 10_000
+    longitude = int.from_bytes(tracker[5:8], "big", signed=True) / 10_000
+    assert abs(latitude - 52.0907) < 0.01
+    assert abs(longitude - 5.1214) < 0.01
+    assert frames["door"] == b"\x01\x00\x01"
+    driver = received[-1][1]["DevEUI_uplink"]
+    assert driver["FPort"] == "2"
+    assert driver["points"]["temperature"]["unitId"] == "Cel"
+    assert driver["payload"]["temperature"] == driver["points"]["temperature"]["record"]
+    assert int.from_bytes(frames["driver"][:2], "big", signed=True) == round(
+        driver["payload"]["temperature"] * 100
+    )
+
+    reply = await api.raw(
+        "POST",
+        f"{api.url}{PUSH_UPLINK_PATH}",
+        json={"url": url, "dev_eui": DEMO_SENSORS[2][0]},
+    )
+    assert reply.body["payload_hex"] == "010000"  # the door toggles
+
+
+async def test_push_needs_payload_for_other_devices(api: Api) -> None:
+    reply = await api.raw(
+        "POST", f"{api.url}{PUSH_UPLINK_PATH}", json={"dev_eui": API_EUI}
+    )
+    assert reply.status == 400
+
+
+# Published Cayenne LPP examples (the format's reference document).
+@pytest.mark.parametrize(
+    ("encoded", "expected"),
+    [
+        (
+            cayenne(3, TEMPERATURE, 27.2) + cayenne(5, TEMPERATURE, 25.5),
+            "03670110056700ff",
+        ),
+        (cayenne(1, TEMPERATURE, -4.1), "0167ffd7"),
+        (cayenne_gps(1, 42.3519, -87.9094, 10), "018806765ff2960a0003e8"),
+        (cayenne(2, HUMIDITY, 50.5), "026865"),
+        (cayenne(1, DIGITAL_INPUT, 1), "010001"),
+        (cayenne(3, PERCENTAGE, 97), "037861"),
+    ],
+)
+def test_cayenne_encoder(encoded: bytes, expected: str) -> None:
+    assert encoded.hex() == expected
+
+
+def unwrap(wrapped_hex: str, as_key_hex: str) -> bytes:
+    """Unwrap an AppSKey as Actility's reference code does (AES-CBC, zero IV)."""
+    aes = Cipher(algorithms.AES(bytes.fromhex(as_key_hex)), modes.CBC(bytes(16)))
+    decryptor = aes.decryptor()
+    return decryptor.update(bytes.fromhex(wrapped_hex)) + decryptor.finalize()
+
+
+def test_lorawan_crypto_matches_published_vectors() -> None:
+    """Actility's published tunnel-interface vectors: key unwrap and a payload."""
+    assert (
+        wrap_session_key(
+            bytes.fromhex("b0ad83c614043c76c434d460b48b90b4"),
+            bytes.fromhex("98CC5DDD614FF2DF44FD09CA9F52CDBA"),
+        )
+        == "DFE758AFD5FD4DD8A64BE063373AF6C8".lower()
+    )
+    app_s_key = unwrap(
+        "439d42627c5afe3d4d536340646621a2", "dbfb0939c448ff1fbf84e84d6ac8ce98"
+    )
+    encrypted = bytes.fromhex("afac18845bbe3771708042")
+    assert lorawan_encrypt(encrypted, app_s_key, "05947ED0", 1) == b"32.5C/90.5F"
+
+
+async def test_profile_with_rsa_key_gets_encrypted_payloads(
+    api: Api, application_server: tuple[str, list[tuple[str, Any]]]
+) -> None:
+    """An ASK profile's uplinks carry ciphertext and the AppSKey wrapped with the ASK."""
+    url, received = application_server
+    route = {"asId": "ENC-AS", "asKey": AS_KEY.replace("6", "7"), "addresses": [url]}
+    body = {
+        "name": "encrypted",
+        "hsmGroupId": "HSM_KPN-OPE.1",
+        "rsaPublicKey": example("routing_profile_request")["rsaPublicKey"],
+        "routes": [route],
+    }
+    profile = (await api.call("POST", "/routingProfiles", json=body)).body
+    await api.raw(
+        "POST",
+        f"{api.url}{ATTACH_PATH}",
+        json={"dev_eui": API_EUI, "routing_profile_id": profile["id"]},
+    )
+
+    reply = await api.raw(
+        "POST",
+        f"{api.url}{PUSH_UPLINK_PATH}",
+        json={"dev_eui": API_EUI, "payload_hex": "0167010f"},
+    )
+
+    assert reply.body["statuses"] == [200]
+    fields = received[-1][1]["DevEUI_uplink"]
+    assert fields["payload_hex"] != "0167010f"
+    ask = api.emulator.application_server_keys[profile["id"]]
+    app_s_key = unwrap(fields["AppSKey"], ask)
+    plain = lorawan_encrypt(
+        bytes.fromhex(fields["payload_hex"]),
+        app_s_key,
+        fields["DevAddr"],
+        int(fields["FCntUp"]),
+    )
+    assert plain.hex() == "0167010f"

@@ -10,9 +10,17 @@ its activation) and then repeats the call.
 Downlinks do not go through the gateway: they are posted to the ThingPark LRC
 (``api.kpn-lora.com``) and signed with the routing profile's AS ID and AS key.
 
+Routing profiles (``POST /routingProfiles``) point ThingPark at an
+application server: the route's ``asId`` / ``asKey`` sign the uplinks it
+pushes and the downlinks sent to the LRC. A profile created with an
+``rsaPublicKey`` answers once with ``rsaEncryptedASKey``, the Application
+Server Key (ASK) that the application server then needs to decrypt payloads;
+:meth:`KpnLoraClient.create_routing_profile` sends no RSA key unless asked.
+
 Shapes inferred rather than documented (one parser each): device statistics
 are read flat on the device or from a nested ``statistics`` object; device
-pages are numbered from 1.
+pages are numbered from 1; the HSM group of a routing profile defaults to the
+document's ``HSM_KPN-OPE.1`` (the document names no endpoint that lists them).
 """
 
 from __future__ import annotations
@@ -61,6 +69,8 @@ from .models import (
     LoraDevice,
     LoraHealth,
     LoraHealthState,
+    RoutingProfile,
+    RoutingRoute,
 )
 
 if TYPE_CHECKING:
@@ -77,6 +87,8 @@ LRC_QUEUED = "Request queued by LRC"
 """What the LRC answers to an accepted downlink, inside an HTML page."""
 PAGE_SIZE = 100
 """Devices per ``GET /devices`` page (fixed by the API)."""
+DEFAULT_HSM_GROUP = "HSM_KPN-OPE.1"
+"""The document's HSM group ("currently there is only 1 option")."""
 _DEVICES = list_of("KPN LoRa devices")
 _ALARMS = list_of("KPN LoRa alarms")
 
@@ -107,6 +119,7 @@ _HEALTH_STATES: Mapping[str, LoraHealthState] = {
 }
 _ADDITIONAL_INFO = re.compile(r"additionalInfo(\d+)")
 _SPREADING_FACTOR = re.compile(r"(?:SF)?(\d+)", re.IGNORECASE)
+_AS_KEY = re.compile(r"[0-9A-Fa-f]{32}")
 
 
 def _spreading_factor(value: Any) -> int | None:
@@ -212,6 +225,37 @@ def parse_connectivity_plan(data: Any) -> ConnectivityPlan:
     )
 
 
+def _parse_route(data: Any) -> RoutingRoute:
+    route = as_mapping(data, "KPN LoRa route")
+    return RoutingRoute(
+        as_id=opt_str(route.get("asId")),
+        addresses=tuple(
+            text
+            for item in as_list(route.get("addresses") or [], "addresses")
+            if (text := opt_str(item))
+        ),
+        content_type=opt_str(route.get("contentType")),
+        strategy=opt_str(route.get("strategy")),
+        source_ports=opt_str(route.get("sourcePorts")),
+    )
+
+
+def parse_routing_profile(data: Any) -> RoutingProfile:
+    """Parse a routing profile (the creation's answer echoes the request)."""
+    profile = as_mapping(data, "KPN LoRa routing profile")
+    return RoutingProfile(
+        id=require_str(profile, "id", "KPN LoRa routing profile"),
+        ref=opt_str(profile.get("ref")),
+        name=opt_str(profile.get("name")),
+        default=opt_bool(profile.get("default")) or False,
+        routes=tuple(
+            _parse_route(route)
+            for route in as_list(profile.get("routes") or [], "routes")
+        ),
+        encrypted_as_key=opt_str(profile.get("rsaEncryptedASKey")),
+    )
+
+
 def _parse_list[T](data: Any, what: str, parse: Callable[[Any], T]) -> list[T]:
     """Parse every element of a JSON array with its resource parser."""
     return [parse(item) for item in as_list(data, what)]
@@ -309,6 +353,7 @@ class KpnLoraClient:
         path: str,
         endpoint: str,
         params: Mapping[str, str | int] | None = None,
+        json_body: Any = None,
     ) -> Response:
         """Send a LoRa API request, activating first if the project is not yet.
 
@@ -318,7 +363,7 @@ class KpnLoraClient:
         await self._ensure_activated()
         activations = self._activations
         try:
-            return await self._send(method, path, endpoint, params)
+            return await self._send(method, path, endpoint, params, json_body)
         except AuthenticationError as err:
             if err.status != HTTPStatus.FORBIDDEN:
                 raise
@@ -326,7 +371,7 @@ class KpnLoraClient:
             if self._activations == activations:
                 _LOGGER.debug("The LoRa API refused %s: activating again", endpoint)
                 await self.activate()
-        return await self._send(method, path, endpoint, params)
+        return await self._send(method, path, endpoint, params, json_body)
 
     async def _send(
         self,
@@ -334,6 +379,7 @@ class KpnLoraClient:
         path: str,
         endpoint: str,
         params: Mapping[str, str | int] | None,
+        json_body: Any = None,
     ) -> Response:
         return await self._http.request(
             method,
@@ -341,6 +387,7 @@ class KpnLoraClient:
             auth=self._auth,
             endpoint=endpoint,
             params=params,
+            json_body=json_body,
         )
 
     async def _get(
@@ -401,6 +448,53 @@ class KpnLoraClient:
         """List the subscription's connectivity plans and their used connections."""
         data = await self._get("/connectivityPlans", "connectivity_plans")
         return _parse_list(data, "KPN LoRa connectivity plans", parse_connectivity_plan)
+
+    async def create_routing_profile(
+        self,
+        *,
+        name: str,
+        as_id: str,
+        as_key: str,
+        addresses: Sequence[str],
+        hsm_group_id: str = DEFAULT_HSM_GROUP,
+        default: bool = False,
+        rsa_public_key: str | None = None,
+    ) -> RoutingProfile:
+        """Create a routing profile with one JSON route to ``addresses``.
+
+        ``as_id`` / ``as_key`` sign the uplinks pushed there and the downlinks
+        sent to the LRC. Without ``rsa_public_key`` no Application Server Key
+        is made. Raises InvalidRequestError before sending when the AS ID is
+        empty, the AS key is not 16 bytes of hex or no address is given, and
+        when the API refuses the profile (400; 409 for an AS ID in use).
+        """
+        if not as_id.strip():
+            raise InvalidRequestError("A routing profile's route needs an AS ID")
+        if not _AS_KEY.fullmatch(as_key):
+            raise InvalidRequestError("An AS key is 16 bytes of hexadecimal")
+        if not addresses:
+            raise InvalidRequestError("A routing profile's route needs an address")
+        body: dict[str, Any] = {
+            "name": name,
+            "default": default,
+            "hsmGroupId": hsm_group_id,
+            "routes": [
+                {
+                    "sourcePorts": "*",
+                    "strategy": "SEQUENTIAL",
+                    "contentType": "JSON",
+                    "asId": as_id,
+                    "asKey": as_key,
+                    "addresses": list(addresses),
+                }
+            ],
+        }
+        if rsa_public_key is not None:
+            body["rsaPublicKey"] = rsa_public_key
+        response = await self._call(
+            "POST", "/routingProfiles", "create_routing_profile", json_body=body
+        )
+        return parse_routing_profile(response.json())
 
     async def send_downlink(
         self,

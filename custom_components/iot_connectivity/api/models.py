@@ -356,3 +356,32 @@ class AccountInfo:
     account_id: str
     name: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoutingRoute:
+    """One route of a ThingPark routing profile: where uplinks go, and as whom.
+
+    The route's AS key is sent once, at creation, and never served back.
+    """
+
+    as_id: str | None
+    addresses: tuple[str, ...] = ()
+    content_type: str | None = None
+    strategy: str | None = None
+    source_ports: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoutingProfile:
+    """A ThingPark application routing profile, as the API answered it."""
+
+    id: str
+    """The id devices name as their ``routingProfileId`` (``TWA_….2647``)."""
+    ref: str | None = None
+    name: str | None = None
+    default: bool = False
+    routes: tuple[RoutingRoute, ...] = ()
+    encrypted_as_key: str | None = field(default=None, repr=False)
+    """The Application Server Key encrypted with the RSA public key sent
+    (``rsaEncryptedASKey``); returned once, only when a key was sent."""
