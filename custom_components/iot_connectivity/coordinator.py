@@ -32,6 +32,7 @@ from .api.models import (
     LoraDevice,
     LoraHealth,
     LoraUplink,
+    NetworkEvent,
     Sim,
     SimQuota,
     SimSession,
@@ -57,10 +58,12 @@ from .providers import ProviderSpec, spec_of
 from .providers.spec import SIM_GROUP_CAPABILITIES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
-    from datetime import datetime
+    from collections.abc import Callable, Iterable, Mapping
+    from datetime import date, datetime
 
     from .api.kpn_lora import KpnLoraClient
+    from .forecast import QuotaForecast
+    from .history import UsageHistory
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,6 +81,14 @@ class SimTraffic:
     usage: SimUsage | None = None
     quota: SimQuota | None = None
     session: SimSession | None = None
+    events: tuple[NetworkEvent, ...] | None = None
+    """The latest network events, oldest first, while their entity is enabled."""
+
+
+type TrafficReadHook = Callable[
+    [Mapping[str, SimUsage], Mapping[str, SimQuota], datetime], None
+]
+"""Told of every read: the usage and quotas read, by ICCID, and when."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +134,10 @@ class IoTConnectivityData:
     traffic: TrafficCoordinator | None = None
     lora: LoraCoordinator | None = None
     plans: PlanCoordinator | None = None
+    forecast: QuotaForecast | None = None
+    """Quota forecasts, where quotas are read."""
+    history: UsageHistory | None = None
+    """Daily usage imported as statistics, where the provider gives it."""
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -407,6 +422,8 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         self.client = sims.client
         self._sims = sims
         self._groups = groups
+        self.groups = groups
+        """The traffic groups read."""
         self._period = self.poll_interval.total_seconds()
         costs = spec_of(entry).read_costs
         spread = {group: costs[group] for group in groups if group in costs}
@@ -423,6 +440,12 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             self.update_interval = timedelta(seconds=self.budget.slice_seconds)
         self._bulk_read_at = -math.inf
         self._read_first: set[str] = set()
+        self.read_hooks: list[TrafficReadHook] = []
+        """Told of each read (quota forecast, usage history)."""
+        self.history_since: Callable[[str], date] | None = None
+        """The first day to read a SIM's daily usage from, where kept."""
+        self.event_sims: set[str] = set()
+        """SIMs whose network events entity is enabled: read in their turn."""
         entry.async_on_unload(sims.async_add_listener(self._async_sims_updated))
 
     @property
@@ -458,14 +481,21 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         read_bulk = self.schedule is None or now - self._bulk_read_at >= self._period
         turn = self._take_turn(iccids, now)
         bulk = iccids if read_bulk else []
+        event_turn = [
+            i for i in (turn if self.schedule else bulk) if i in self.event_sims
+        ]
+        if event_turn:
+            # A request per SIM on top of its turn: later turns wait for it.
+            self.budget.spend(len(event_turn), now)
         try:
-            usage, quotas, sessions = await asyncio.gather(
+            usage, quotas, sessions, events = await asyncio.gather(
                 *(
                     self._async_read(
                         group, turn if group in self._spread_groups else bulk
                     )
                     for group in SIM_GROUP_CAPABILITIES
-                )
+                ),
+                self.client.gather_by_iccid(event_turn, self.client.get_events),
             )
         except RateLimitedError as err:
             self.budget.pause(now + (self._seconds_until_allowed(err) or 0), now)
@@ -479,6 +509,9 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         if self.schedule is not None:
             self.schedule.mark_read(turn, now)
         read = iccids if read_bulk and self._groups - self._spread_groups else turn
+        moment = dt_util.utcnow()
+        for hook in self.read_hooks:
+            hook(usage, quotas, moment)
         previous = self.data.sims if self.data is not None else {}
         # A turn reads a few SIMs of thousands: the others are carried over
         # whole, without a walk over every SIM.
@@ -492,6 +525,7 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
                 usage=usage.get(iccid, base.usage),
                 quota=quotas.get(iccid, base.quota),
                 session=sessions.get(iccid, base.session),
+                events=_events(events.get(iccid), base.events, iccid, self.event_sims),
             )
             # An unchanged SIM keeps its object, so its entities see no change.
             traffic[iccid] = old if old == new else new
@@ -524,7 +558,23 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             return await client.gather_by_iccid(iccids, client.get_quota)
         if Capability.BULK_USAGE in client.capabilities:
             return await client.get_all_usage()
+        if (since := self.history_since) is not None:
+            return await client.gather_by_iccid(
+                iccids, lambda iccid: client.get_daily_usage(iccid, since(iccid))
+            )
         return await client.gather_by_iccid(iccids, client.get_usage)
+
+
+def _events(
+    read: list[NetworkEvent] | None,
+    before: tuple[NetworkEvent, ...] | None,
+    iccid: str,
+    wanted: set[str],
+) -> tuple[NetworkEvent, ...] | None:
+    """A SIM's events: as read now, else as before while their entity listens."""
+    if read is not None:
+        return tuple(read)
+    return before if iccid in wanted else None
 
 
 class LoraCoordinator(IoTConnectivityCoordinator[LoraData, LoraDeviceState]):
