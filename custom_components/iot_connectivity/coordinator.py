@@ -511,7 +511,11 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         read = iccids if read_bulk and self._groups - self._spread_groups else turn
         moment = dt_util.utcnow()
         for hook in self.read_hooks:
-            hook(usage, quotas, moment)
+            try:
+                hook(usage, quotas, moment)
+            except Exception:
+                # What a hook keeps must not cost the entities their data.
+                self.logger.exception("Unexpected error in read hook %s", hook)
         previous = self.data.sims if self.data is not None else {}
         # A turn reads a few SIMs of thousands: the others are carried over
         # whole, without a walk over every SIM.

@@ -29,6 +29,7 @@ from homeassistant.const import UnitOfInformation
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import InformationConverter
 
 from .api.models import Capability
 from .const import DOMAIN, ENTITY_GROUP_USAGE
@@ -65,7 +66,7 @@ SERIES: Final[Mapping[str, Series]] = {
             None if day.data_bytes is None else day.data_bytes / BYTES_PER_MB
         ),
         unit=UnitOfInformation.MEGABYTES,
-        unit_class="data_size",
+        unit_class=InformationConverter.UNIT_CLASS,
         label="data used",
     ),
     SMS: Series(
