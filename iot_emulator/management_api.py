@@ -343,16 +343,22 @@ class SimState:
         return self.usage.setdefault(datetime.now(UTC).date(), DailyUsage())
 
     def add_history(self, rng: random.Random) -> None:
-        """Usage of the days from the first of the previous month to yesterday."""
+        """Use on each day from the first of the previous month to yesterday.
+
+        Days that have a record keep it.
+        """
         today = datetime.now(UTC).date()
         day = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
         while day < today:
             megabytes = self.data_rate_mb_per_hour * 24 * rng.uniform(0.2, 1.2)
-            self.usage[day] = DailyUsage(
-                data_rx_mb=round(megabytes * 0.6, 6),
-                data_tx_mb=round(megabytes * 0.4, 6),
-                sms_mo=rng.randint(0, 3),
-                sms_mt=rng.randint(0, 2),
+            self.usage.setdefault(
+                day,
+                DailyUsage(
+                    data_rx_mb=round(megabytes * 0.6, 6),
+                    data_tx_mb=round(megabytes * 0.4, 6),
+                    sms_mo=rng.randint(0, 3),
+                    sms_mt=rng.randint(0, 2),
+                ),
             )
             day += timedelta(days=1)
 
@@ -668,6 +674,9 @@ class ManagementApiEmulator(ProviderEmulator, abc.ABC):
             app.router.add_route(method, path, self._for_sim(sim_handler), name=name)
         app.router.add_post(f"{CONTROL_PREFIX}/push/sms-mo", self._control_push_sms_mo)
         app.router.add_post(
+            f"{CONTROL_PREFIX}/usage-history", self._control_usage_history
+        )
+        app.router.add_post(
             f"{CONTROL_PREFIX}/push/delivery-report", self._control_push_delivery_report
         )
 
@@ -972,6 +981,13 @@ class ManagementApiEmulator(ProviderEmulator, abc.ABC):
         sms = self.flavour.top_up_sms
         extra = f" and {sms} SMS" if sms else ""
         return f"Top up of {TOP_UP_VOLUME_MB} MB{extra} ordered"
+
+    async def _control_usage_history(self, _: web.Request) -> web.Response:
+        """Give every enabled SIM use on each day since the previous month began."""
+        for index, sim in enumerate(self.sims.values()):
+            if sim.enabled:
+                sim.add_history(random.Random(index))
+        return json_response({"ok": True})
 
     async def _control_push_sms_mo(self, request: web.Request) -> web.Response:
         """Let a SIM send an SMS MO: record it, then POST it to ``url``."""

@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.statistics import (
+    StatisticsRow,
     list_statistic_ids,
     statistics_during_period,
 )
+from homeassistant.helpers.recorder import get_instance
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -29,7 +30,7 @@ from .conftest import FROZEN_TIME
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
-    from homeassistant.components.recorder import Recorder
+    from homeassistant.components.recorder.core import Recorder
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -75,7 +76,7 @@ async def set_up(
     await async_wait_recording_done(hass)
 
 
-async def rows(hass: HomeAssistant, statistic_id: str) -> list[dict[str, Any]]:
+async def rows(hass: HomeAssistant, statistic_id: str) -> list[StatisticsRow]:
     """Every hourly row of ``statistic_id``."""
     result = await get_instance(hass).async_add_executor_job(
         statistics_during_period,
@@ -90,13 +91,13 @@ async def rows(hass: HomeAssistant, statistic_id: str) -> list[dict[str, Any]]:
     return result.get(statistic_id, [])
 
 
-def days_and_sums(found: list[dict[str, Any]]) -> list[tuple[date, float, float]]:
+def days_and_sums(found: list[StatisticsRow]) -> list[tuple[date, float, float]]:
     """(day, state, sum) of each row, rounded."""
     return [
         (
             datetime.fromtimestamp(row["start"], UTC).date(),
-            round(row["state"], 6),
-            round(row["sum"], 6),
+            round(row["state"] or 0.0, 6),
+            round(row["sum"] or 0.0, 6),
         )
         for row in found
     ]
