@@ -19,12 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.components.recorder.models import (
-    StatisticData,
-    StatisticMeanType,
-    StatisticMetaData,
-)
-from homeassistant.components.recorder.statistics import async_add_external_statistics
 from homeassistant.const import UnitOfInformation
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
@@ -35,6 +29,8 @@ from .api.models import Capability
 from .const import DOMAIN, ENTITY_GROUP_USAGE
 
 if TYPE_CHECKING:
+    from homeassistant.components.recorder.models import StatisticData
+
     from .api.models import DayUsage, SimQuota, SimUsage
     from .coordinator import (
         IoTConnectivityConfigEntry,
@@ -140,6 +136,17 @@ class UsageHistory:
             self._store.async_delay_save(lambda: self._sims, SAVE_DELAY)
 
     def _import(self, iccid: str, days: tuple[DayUsage, ...]) -> bool:
+        # Imported when used: the recorder is an after-dependency, not a
+        # dependency, and its modules must not load before it is set up.
+        from homeassistant.components.recorder.models import (  # noqa: PLC0415
+            StatisticData,
+            StatisticMeanType,
+            StatisticMetaData,
+        )
+        from homeassistant.components.recorder.statistics import (  # noqa: PLC0415
+            async_add_external_statistics,
+        )
+
         kept = self._sims.get(iccid)
         last_day = date.fromisoformat(kept["day"]) if kept else None
         sums = dict(kept["sums"]) if kept else {}
