@@ -445,7 +445,9 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         self.history_since: Callable[[str], date] | None = None
         """The first day to read a SIM's daily usage from, where kept."""
         self.event_sims: set[str] = set()
-        """SIMs whose network events entity is enabled: read in their turn."""
+        """SIMs whose network events entity is enabled: read after their turn."""
+        self._events_due: list[str] = []
+        """SIMs whose turn came: their events are read next, as the budget allows."""
         entry.async_on_unload(sims.async_add_listener(self._async_sims_updated))
 
     @property
@@ -479,50 +481,62 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         iccids = list(listed)
         # Refreshes in turns come often; bulk reads stay at the usage interval.
         read_bulk = self.schedule is None or now - self._bulk_read_at >= self._period
+        event_turn = self._take_event_turn(listed, now)
         turn = self._take_turn(iccids, now)
         bulk = iccids if read_bulk else []
-        event_turn = [
-            i for i in (turn if self.schedule else bulk) if i in self.event_sims
-        ]
-        if event_turn:
-            # A request per SIM on top of its turn: later turns wait for it.
-            self.budget.spend(len(event_turn), now)
+        if self.schedule is None:
+            event_turn = [i for i in bulk if i in self.event_sims]
         try:
-            usage, quotas, sessions, events = await asyncio.gather(
-                *(
-                    self._async_read(
-                        group, turn if group in self._spread_groups else bulk
-                    )
-                    for group in SIM_GROUP_CAPABILITIES
-                ),
-                self.client.gather_by_iccid(event_turn, self.client.get_events),
+            return await self._async_read_traffic(
+                read_bulk, turn, bulk, event_turn, now
             )
-        except RateLimitedError as err:
-            self.budget.pause(now + (self._seconds_until_allowed(err) or 0), now)
+        except IoTConnectivityError as err:
+            if isinstance(err, RateLimitedError):
+                self.budget.pause(now + (self._seconds_until_allowed(err) or 0), now)
+            if self.schedule is not None:
+                # Their turn was spent: the events are read at the next refresh.
+                self._events_due[:0] = event_turn
             raise
         finally:
             self.budget.apply_quota(self.client.api_quota, now)
             if self.schedule is not None:
                 self.update_interval = timedelta(seconds=self.budget.slice_seconds)
+
+    async def _async_read_traffic(
+        self,
+        read_bulk: bool,  # noqa: FBT001
+        turn: list[str],
+        bulk: list[str],
+        event_turn: list[str],
+        now: float,
+    ) -> TrafficData:
+        """Read the groups of these SIMs and merge them into the traffic."""
+        listed = self._sims.data.sims
+        iccids = list(listed)
+        usage, quotas, sessions, events = await asyncio.gather(
+            *(
+                self._async_read(group, turn if group in self._spread_groups else bulk)
+                for group in SIM_GROUP_CAPABILITIES
+            ),
+            self.client.gather_by_iccid(event_turn, self.client.get_events),
+        )
         if read_bulk:
             self._bulk_read_at = now
         if self.schedule is not None:
             self.schedule.mark_read(turn, now)
+            self._events_due.extend(i for i in turn if i in self.event_sims)
         read = iccids if read_bulk and self._groups - self._spread_groups else turn
-        moment = dt_util.utcnow()
-        for hook in self.read_hooks:
-            try:
-                hook(usage, quotas, moment)
-            except Exception:
-                # What a hook keeps must not cost the entities their data.
-                self.logger.exception("Unexpected error in read hook %s", hook)
+        self._tell_read_hooks(usage, quotas)
         previous = self.data.sims if self.data is not None else {}
         # A turn reads a few SIMs of thousands: the others are carried over
         # whole, without a walk over every SIM.
         traffic = dict(previous)
         if previous.keys() - listed.keys():
             traffic = {i: t for i, t in previous.items() if i in listed}
-        for iccid in read:
+        read_now = set(read)
+        # SIMs whose network events alone were read, in the refresh after their turn.
+        events_only = [i for i in events if i in previous and i not in read_now]
+        for iccid in [*read, *events_only]:
             old = previous.get(iccid)
             base = old or SimTraffic()
             new = SimTraffic(
@@ -534,6 +548,31 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             # An unchanged SIM keeps its object, so its entities see no change.
             traffic[iccid] = old if old == new else new
         return TrafficData(sims=traffic)
+
+    def _tell_read_hooks(
+        self, usage: Mapping[str, SimUsage], quotas: Mapping[str, SimQuota]
+    ) -> None:
+        """Tell the read hooks what was read now."""
+        moment = dt_util.utcnow()
+        for hook in self.read_hooks:
+            try:
+                hook(usage, quotas, moment)
+            except Exception:
+                # What a hook keeps must not cost the entities their data.
+                self.logger.exception("Unexpected error in read hook %s", hook)
+
+    def _take_event_turn(self, listed: Mapping[str, Sim], now: float) -> list[str]:
+        """The SIMs whose network events to read now, on the budget.
+
+        A SIM's events are read in the refresh after its turn, so no refresh
+        sends more than one burst; later turns wait for what they cost.
+        """
+        due = [i for i in self._events_due if i in listed and i in self.event_sims]
+        take = due[: max(int(self.budget.available(now)), 0)]
+        self._events_due = due[len(take) :]
+        if take:
+            self.budget.spend(len(take), now)
+        return take
 
     def _take_turn(self, iccids: list[str], now: float) -> list[str]:
         """The SIMs to read now: those an action changed, then whose turn it is."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from homeassistant.const import STATE_UNKNOWN
+from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -43,6 +43,12 @@ NOW = datetime(2026, 11, 16, 12, tzinfo=UTC)
 def provider() -> Provider:
     """The T-Mobile SIM of the guide: a data and an SMS quota."""
     return Provider.TMOBILE_EASY_CONNECT
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Only sensors: no network event read shares the SIM's turns."""
+    return [Platform.SENSOR]
 
 
 async def use_for(

@@ -13,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.iot_connectivity.api.models import Provider
+from custom_components.iot_connectivity.budget import MIN_SLICE as MIN_SLICE_SECONDS
 from custom_components.iot_connectivity.const import (
     CONF_USAGE_INTERVAL,
     INTERVAL_BOUNDS,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 ICCID = "8988280666000001234"
 ENTITY = "event.weather_station_utrecht_network_event"
 USAGE_INTERVAL = timedelta(minutes=INTERVAL_BOUNDS[CONF_USAGE_INTERVAL][0])
+MIN_SLICE = timedelta(seconds=MIN_SLICE_SECONDS)
 
 
 @pytest.fixture
@@ -45,10 +47,11 @@ def platforms() -> list[Platform]:
 
 
 async def next_turn(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let one usage interval pass: the SIM's turn comes."""
-    freezer.tick(USAGE_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    """Let one usage interval pass: the SIM's turn comes, its events the slice after."""
+    for delta in (USAGE_INTERVAL, MIN_SLICE):
+        freezer.tick(delta)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def fired(hass: HomeAssistant) -> list[dict[str, Any]]:
