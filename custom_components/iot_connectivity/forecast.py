@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import math
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
@@ -189,13 +189,6 @@ class QuotaForecast:
             listeners.discard(listener)
 
         return remove
-
-    def diagnostics(self) -> dict[str, Any]:
-        """How many samples each SIM's series hold."""
-        return {
-            iccid: {kind: len(series) for kind, series in kinds.items()}
-            for iccid, kinds in self._series.items()
-        }
 
 
 async def async_attach_forecast(

@@ -65,6 +65,10 @@ def provider() -> Provider:
     return Provider.TMOBILE_EASY_CONNECT
 
 
+ONENCE_ICCID = "8988303000123456789"
+"""The 1NCE demo SIM that is online ("DX-137-B12")."""
+
+
 async def set_up(
     hass: HomeAssistant, emulator: EmulatorServer, entry: MockConfigEntry
 ) -> None:
@@ -152,6 +156,37 @@ async def test_back_fill_on_first_setup(
     assert metadata[SMS_ID]["name"] == "Weather station Utrecht SMS"
     # The month's counter still counts this month only.
     assert hass.states.get("sensor.weather_station_utrecht_data_used_this_period")
+
+
+@pytest.mark.parametrize("provider", [Provider.ONENCE])
+@pytest.mark.freeze_time(FROZEN_TIME)
+async def test_back_fill_of_1nce(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    emulator: EmulatorServer,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """1NCE's SIMs, on the same API family, get the same history."""
+    emulator.onence.sims[ONENCE_ICCID].usage = {
+        day: replace(u) for day, u in DAYS.items()
+    }
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+
+    [request] = [
+        parse_qs(r.query_string)
+        for r in emulator.onence.requests_to("usage")
+        if ONENCE_ICCID in r.path
+    ]
+    assert request["start_dt"] == ["2026-10-01"]
+    assert days_and_sums(await rows(hass, f"iot_connectivity:{ONENCE_ICCID}_data")) == [
+        (date(2026, 10, 1), 1.5, 1.5),
+        (date(2026, 10, 31), 2.5, 4.0),
+        (date(2026, 11, 2), 3.0, 7.0),
+        (date(2026, 11, 16), 1.0, 8.0),
+    ]
 
 
 @pytest.mark.freeze_time(FROZEN_TIME)
