@@ -416,11 +416,16 @@ def _total(stats: list[Mapping[str, Any]], section: str, key: str) -> float | No
     present = [value for value in values if value is not None]
     if stats and not present:
         return None
-    return math.fsum(present)
+    try:
+        return math.fsum(present)
+    except OverflowError:  # no count of this world
+        return None
 
 
 def _bytes(megabytes: float | None) -> int | None:
-    return None if megabytes is None else round(megabytes * BYTES_PER_MB)
+    if megabytes is None or not math.isfinite(megabytes * BYTES_PER_MB):
+        return None
+    return round(megabytes * BYTES_PER_MB)
 
 
 def _count(value: float | None) -> int | None:
