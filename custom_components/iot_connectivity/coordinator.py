@@ -511,8 +511,7 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         now: float,
     ) -> TrafficData:
         """Read the groups of these SIMs and merge them into the traffic."""
-        listed = self._sims.data.sims
-        iccids = list(listed)
+        iccids = list(self._sims.data.sims)
         usage, quotas, sessions, events = await asyncio.gather(
             *(
                 self._async_read(group, turn if group in self._spread_groups else bulk)
@@ -527,6 +526,8 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             self._events_due.extend(i for i in turn if i in self.event_sims)
         read = iccids if read_bulk and self._groups - self._spread_groups else turn
         self._tell_read_hooks(usage, quotas)
+        # The SIM list as it is now: it may have changed while these reads ran.
+        listed = self._sims.data.sims
         previous = self.data.sims if self.data is not None else {}
         # A turn reads a few SIMs of thousands: the others are carried over
         # whole, without a walk over every SIM.
@@ -537,6 +538,8 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         # SIMs whose network events alone were read, in the refresh after their turn.
         events_only = [i for i in events if i in previous and i not in read_now]
         for iccid in [*read, *events_only]:
+            if iccid not in listed:
+                continue
             old = previous.get(iccid)
             base = old or SimTraffic()
             new = SimTraffic(
