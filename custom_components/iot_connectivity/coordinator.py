@@ -523,7 +523,10 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             self._bulk_read_at = now
         if self.schedule is not None:
             self.schedule.mark_read(turn, now)
-            self._events_due.extend(i for i in turn if i in self.event_sims)
+            due = set(self._events_due)
+            self._events_due.extend(
+                i for i in turn if i in self.event_sims and i not in due
+            )
         read = iccids if read_bulk and self._groups - self._spread_groups else turn
         self._tell_read_hooks(usage, quotas)
         # The SIM list as it is now: it may have changed while these reads ran.
