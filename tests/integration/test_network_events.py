@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 from homeassistant.const import EVENT_STATE_CHANGED, Platform
 from homeassistant.core import Event, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
@@ -142,3 +143,38 @@ async def test_no_duplicates_across_a_restart(
     await next_turn(hass, freezer)
 
     assert [s["description"] for s in shown] == ["Connectivity reset"]
+
+
+@pytest.mark.freeze_time(FROZEN_TIME)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_events_are_read_after_the_turn_on_the_budget(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: EmulatorServer,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The SIM's turn reads its traffic; its events follow a slice later.
+
+    No refresh sends more than one burst, and the events' request is spent on
+    the budget: the refresh that reads them reads no other SIM's turn.
+    """
+    tmobile = emulator.tmobile
+    traffic = init_integration.runtime_data.traffic
+    assert traffic is not None
+    usage_before = len(tmobile.requests_to("usage"))
+
+    freezer.tick(USAGE_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(tmobile.requests_to("usage")) == usage_before + 1
+    assert not tmobile.requests_to("events")
+
+    freezer.tick(MIN_SLICE)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(tmobile.requests_to("events")) == 1
+    assert len(tmobile.requests_to("usage")) == usage_before + 1
+    # One request spent of a full bucket: less than a SIM's turn is left.
+    assert traffic.budget.available(dt_util.utcnow().timestamp()) < (
+        traffic.schedule.requests_per_batch if traffic.schedule else 0
+    )
