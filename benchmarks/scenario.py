@@ -36,7 +36,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components import iot_connectivity
-from custom_components.iot_connectivity.api.models import Provider
+from custom_components.iot_connectivity.api.models import Capability, Provider
 from custom_components.iot_connectivity.const import (
     CONF_PROVIDER,
     DOMAIN,
@@ -92,6 +92,11 @@ PER_ITEM_ENDPOINTS = frozenset(
     {"usage", "quota_data", "quota_sms", "connectivity_info", "status"}
 )
 """Endpoints with no bulk form: one request per SIM is the least possible."""
+EVENT_SHARE = 0.1
+"""Share of the SIMs whose network event entity (disabled by default) the bench
+enables: every tenth SIM. Their event log is read in their turns."""
+SHARE_ENDPOINTS: dict[str, float] = {"events": EVENT_SHARE}
+"""Per-SIM endpoints read for a share of the SIMs only."""
 
 
 def quotas() -> dict[str, CountingQuota]:
@@ -123,6 +128,29 @@ def quotas() -> dict[str, CountingQuota]:
 def simulated_time() -> float:
     """The frozen clock the benchmark moves on (looked up at each call)."""
     return time.time()
+
+
+def enable_network_events(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    server: EmulatorServer,
+    provider: Provider,
+) -> None:
+    """Enable the network event entity of every tenth SIM, where there is one.
+
+    Registered before setup, as a user who enabled them before a restart.
+    """
+    if Capability.NETWORK_EVENTS not in PROVIDERS[provider].capabilities:
+        return
+    sims = getattr(server.providers[provider], "sims", {})
+    registry = er.async_get(hass)
+    for iccid in sorted(sims)[:: round(1 / EVENT_SHARE)]:
+        registry.async_get_or_create(
+            "event",
+            DOMAIN,
+            f"{entry.unique_id}_{iccid}_network_event",
+            config_entry=entry,
+        )
 
 
 def config_entry(provider: Provider, url: str) -> MockConfigEntry:
@@ -163,6 +191,8 @@ def minimum_requests(endpoint: str, items: int) -> int:
     """The fewest requests that read ``endpoint`` for ``items`` SIMs or devices."""
     if endpoint in PER_ITEM_ENDPOINTS:
         return items
+    if (share := SHARE_ENDPOINTS.get(endpoint)) is not None:
+        return math.ceil(items * share)
     if (size := PAGE_SIZES.get(endpoint)) is not None:
         return max(math.ceil(items / size), 1)
     return 1
@@ -384,6 +414,7 @@ async def _measure(  # noqa: PLR0917 - the run's parts, each used
     for provider in Provider:
         entry = config_entry(provider, server.url(provider))
         entry.add_to_hass(hass)
+        enable_network_events(hass, entry, server, provider)
         bench.note(f"setting up {provider}")
         # The garbage of earlier phases is collected first, so that neither a
         # setup nor its floor is charged with a collection it did not cause.
@@ -551,7 +582,9 @@ async def _simulate_day(
         await advance(hass, freezer, STEP)
         for provider, log in logs.items():
             step = log.since() - before[provider]
-            per_item = sum(step[e] for e in step if e in PER_ITEM_ENDPOINTS)
+            per_item = sum(
+                step[e] for e in step if e in PER_ITEM_ENDPOINTS or e in SHARE_ENDPOINTS
+            )
             per_item += step["session_status"]
             burst[provider] = max(burst[provider], per_item)
     bench.results["day_wall_seconds"] = wall_time() - wall

@@ -342,6 +342,33 @@ class SimState:
         """Today's usage record, created on first use."""
         return self.usage.setdefault(datetime.now(UTC).date(), DailyUsage())
 
+    def add_history(self, rng: random.Random) -> None:
+        """Use on each day from the first of the previous month to yesterday.
+
+        Days that have a record keep it.
+        """
+        today = datetime.now(UTC).date()
+        day = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        while day < today:
+            megabytes = self.data_rate_mb_per_hour * 24 * rng.uniform(0.2, 1.2)
+            self.usage.setdefault(
+                day,
+                DailyUsage(
+                    data_rx_mb=round(megabytes * 0.6, 6),
+                    data_tx_mb=round(megabytes * 0.4, 6),
+                    sms_mo=rng.randint(0, 3),
+                    sms_mt=rng.randint(0, 2),
+                ),
+            )
+            day += timedelta(days=1)
+
+    @property
+    def attached(self) -> bool:
+        """Whether the SIM is attached to the network now."""
+        if self.connectivity is not None:
+            return self.connectivity.get("status") != OFFLINE
+        return self.subscriber_info.get("state") == ATTACHED
+
     def add_event(self, event_type: str, *, alert: bool = False) -> None:
         """Log a network or management event."""
         self.events.append(
@@ -610,6 +637,7 @@ class ManagementApiEmulator(ProviderEmulator, abc.ABC):
             today.data_rx_mb = round(rng.uniform(0, 5), 6)
             today.data_tx_mb = round(rng.uniform(0, 2), 6)
             today.sms_mo = rng.randint(0, 5)
+            sim.add_history(random.Random(index))
         self.sims[iccid] = sim
 
     def add_routes(self, app: web.Application) -> None:
@@ -646,6 +674,9 @@ class ManagementApiEmulator(ProviderEmulator, abc.ABC):
             app.router.add_route(method, path, self._for_sim(sim_handler), name=name)
         app.router.add_post(f"{CONTROL_PREFIX}/push/sms-mo", self._control_push_sms_mo)
         app.router.add_post(
+            f"{CONTROL_PREFIX}/usage-history", self._control_usage_history
+        )
+        app.router.add_post(
             f"{CONTROL_PREFIX}/push/delivery-report", self._control_push_delivery_report
         )
 
@@ -678,6 +709,8 @@ class ManagementApiEmulator(ProviderEmulator, abc.ABC):
         for sim in self.sims.values():
             if not sim.enabled:
                 continue
+            if not sim.attached:
+                sim.add_event("Create PDP Context")
             sim.set_attached(attached=True)
             sim.use_data(sim.data_rate_mb_per_hour * seconds / 3600)
 
@@ -808,7 +841,11 @@ class ManagementApiEmulator(ProviderEmulator, abc.ABC):
         return json_response(sim.connectivity)
 
     async def _events(self, request: web.Request, sim: SimState) -> web.Response:
-        page, headers, pages = _paginate(request, sim.events, MAX_EVENT_PAGE_SIZE)
+        events = sim.events
+        # ``sort`` names keys, "-" for descending: the log is kept by time.
+        if request.query.get("sort", "").split(",")[0] == "-timestamp":
+            events = events[::-1]
+        page, headers, pages = _paginate(request, events, MAX_EVENT_PAGE_SIZE)
         body = {"events": page, "totalEvents": len(sim.events), "totalPages": pages}
         return json_response(body, headers=headers)
 
@@ -951,6 +988,13 @@ class ManagementApiEmulator(ProviderEmulator, abc.ABC):
         sms = self.flavour.top_up_sms
         extra = f" and {sms} SMS" if sms else ""
         return f"Top up of {TOP_UP_VOLUME_MB} MB{extra} ordered"
+
+    async def _control_usage_history(self, _: web.Request) -> web.Response:
+        """Give every enabled SIM use on each day since the previous month began."""
+        for index, sim in enumerate(self.sims.values()):
+            if sim.enabled:
+                sim.add_history(random.Random(index))
+        return json_response({"ok": True})
 
     async def _control_push_sms_mo(self, request: web.Request) -> web.Response:
         """Let a SIM send an SMS MO: record it, then POST it to ``url``."""

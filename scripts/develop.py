@@ -21,6 +21,7 @@ script dies without stopping them (even by SIGKILL).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import atexit
 from collections.abc import Callable
 from contextlib import suppress
@@ -40,6 +41,8 @@ from typing import IO, Any, Final
 import urllib.error
 import urllib.parse
 import urllib.request
+
+import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 # The demo accounts are the emulator's own: read from its modules, not copied.
@@ -87,6 +90,9 @@ DEMO_MOVED_SIM: Final = "8931087620000000017"
 """The KPN example SIM ("Pumping station Zeeburg"): it moves to another device."""
 DEMO_MOVED_IMEI: Final = "353456789012348"
 """The 1NCE demo SIM that is online ("DX-137-B12"): it sends SMS too."""
+DEMO_ENABLED: Final = ("_data_quota_runs_out", "_sms_quota_runs_out", "_network_event")
+"""Entities of the demo SIMs the demo enables: disabled by default (the cap of
+enabled entities per SIM), worth seeing in a demo."""
 DEMO_UPLINK_EUI: Final = "0059AC0000170311"
 """The KPN LoRa example device ("Test Device via API"): it sends the uplinks."""
 QUIET_SENSOR: Final = "70B3D5E75E100004"
@@ -342,6 +348,50 @@ class HomeAssistantApi:
             case "abort" if result["reason"] == "already_configured":
                 return None
         sys.exit(f"Adding the {provider} demo account failed: {result}")
+
+    def enable_demo_entities(self, timeout: float = 60.0) -> None:
+        """Enable the forecast and network event entities of the demo SIMs.
+
+        Through the websocket API, as the entity settings dialog does; once
+        the entries have created them. Home Assistant reloads the entries.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if asyncio.run(self._enable_demo_entities()):
+                return
+            time.sleep(2)
+        print(
+            "demo: the forecast and network event entities did not appear", flush=True
+        )
+
+    async def _enable_demo_entities(self) -> bool:
+        url = self.url.replace("http", "ws", 1) + "/api/websocket"
+        async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+            await ws.receive_json()  # auth_required
+            await ws.send_json({"type": "auth", "access_token": self._token})
+            if (await ws.receive_json())["type"] != "auth_ok":
+                return False
+            await ws.send_json({"id": 1, "type": "config/entity_registry/list"})
+            entities = [
+                entity
+                for entity in (await ws.receive_json())["result"]
+                if entity["platform"] == DOMAIN
+                and entity["unique_id"].endswith(DEMO_ENABLED)
+                and any(sim in entity["unique_id"] for sim in (DEMO_SIM, DEMO_1NCE_SIM))
+            ]
+            for number, entity in enumerate(entities, start=2):
+                if entity["disabled_by"] != "integration":
+                    continue  # enabled already, or disabled by the user
+                await ws.send_json(
+                    {
+                        "id": number,
+                        "type": "config/entity_registry/update",
+                        "entity_id": entity["entity_id"],
+                        "disabled_by": None,
+                    }
+                )
+                await ws.receive_json()
+            return len(entities) == len(DEMO_ENABLED) * 2
 
     def set_demo_options(self, entry_id: str) -> None:
         """Poll as often as the options allow, through the options flow.
@@ -691,6 +741,10 @@ What to try first:
      changed sensor turns on, and its Acknowledge IMEI change button clears it.
   9. Blueprints to import: blueprints/automation/iot_connectivity/ (suspend a
      SIM on data used, notify on a LoRa alarm, notify on an SMS).
+  7. Those two SIMs show "Data quota runs out" (after three usage reads) and
+     their network events. Developer tools > Statistics lists their daily use
+     ("Weather station Utrecht data used"); a Statistics graph card of it (bar
+     chart, period day, "change") shows it per day since last month began.
 Time {pace} on the emulator. Ctrl-C stops both.
 """
 
@@ -940,6 +994,9 @@ def run(args: argparse.Namespace, children: Children, stopper: Stopper) -> int:
     # keep the document's state, so their alarms come and go while one watches.
     for provider in ("kpn_iot_sim", "tmobile_easy_connect", "infobip_iot", "1nce"):
         emulator_control(emulator_urls[provider], "tick", {"seconds": SIM_HISTORY})
+    # Daily use since the previous month began: the statistics' back-fill.
+    for provider in ("tmobile_easy_connect", "1nce"):
+        emulator_control(emulator_urls[provider], "usage-history", {})
     stopper.phase = "waiting for Home Assistant"
     # The frontend's manifest is served once onboarding can start.
     wait_for(f"{ha_url}/manifest.json", hass, log, timeout=300)
@@ -950,6 +1007,7 @@ def run(args: argparse.Namespace, children: Children, stopper: Stopper) -> int:
     api.log_in()
     added = add_demo_accounts(api, emulator_urls)
     wait_for_stored(args.config, added, timeout=15)
+    api.enable_demo_entities()
     print(what_to_try(ha_url, emulator_urls, args.speed), flush=True)
     stopper.phase = "running"
     print(

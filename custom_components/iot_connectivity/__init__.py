@@ -23,7 +23,9 @@ from .coordinator import (
     hub_identifier,
     traffic_groups,
 )
+from .forecast import async_attach_forecast
 from .helpers import async_delete_entry_issues, setup_error
+from .history import async_attach_history
 from .imei_watch import async_remove_imei_store, async_watch_imeis
 from .providers import spec_of
 from .quota import async_watch_quotas
@@ -89,6 +91,8 @@ async def async_setup_entry(
         await sims.async_config_entry_first_refresh()
         if groups := traffic_groups(spec.capabilities, data.entity_groups):
             data.traffic = traffic = TrafficCoordinator(hass, entry, sims, groups)
+            data.forecast = await async_attach_forecast(hass, entry, traffic)
+            data.history = await async_attach_history(hass, entry, sims, traffic)
             await traffic.async_config_entry_first_refresh()
     else:
         data.lora = lora = LoraCoordinator(hass, entry, client, data.entity_groups)

@@ -32,6 +32,7 @@ from .api.models import (
     LoraDevice,
     LoraHealth,
     LoraUplink,
+    NetworkEvent,
     Sim,
     SimQuota,
     SimSession,
@@ -57,10 +58,12 @@ from .providers import ProviderSpec, spec_of
 from .providers.spec import SIM_GROUP_CAPABILITIES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
-    from datetime import datetime
+    from collections.abc import Callable, Iterable, Mapping
+    from datetime import date, datetime
 
     from .api.kpn_lora import KpnLoraClient
+    from .forecast import QuotaForecast
+    from .history import UsageHistory
     from .imei_watch import ImeiWatch
 
 
@@ -79,6 +82,14 @@ class SimTraffic:
     usage: SimUsage | None = None
     quota: SimQuota | None = None
     session: SimSession | None = None
+    events: tuple[NetworkEvent, ...] | None = None
+    """The latest network events, oldest first, while their entity is enabled."""
+
+
+type TrafficReadHook = Callable[
+    [Mapping[str, SimUsage], Mapping[str, SimQuota], datetime], None
+]
+"""Told of every read: the usage and quotas read, by ICCID, and when."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,6 +136,10 @@ class IoTConnectivityData:
     lora: LoraCoordinator | None = None
     plans: PlanCoordinator | None = None
     imei_watch: ImeiWatch | None = None
+    forecast: QuotaForecast | None = None
+    """Quota forecasts, where quotas are read."""
+    history: UsageHistory | None = None
+    """Daily usage imported as statistics, where the provider gives it."""
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -409,6 +424,8 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         self.client = sims.client
         self._sims = sims
         self._groups = groups
+        self.groups = groups
+        """The traffic groups read."""
         self._period = self.poll_interval.total_seconds()
         costs = spec_of(entry).read_costs
         spread = {group: costs[group] for group in groups if group in costs}
@@ -425,6 +442,14 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             self.update_interval = timedelta(seconds=self.budget.slice_seconds)
         self._bulk_read_at = -math.inf
         self._read_first: set[str] = set()
+        self.read_hooks: list[TrafficReadHook] = []
+        """Told of each read (quota forecast, usage history)."""
+        self.history_since: Callable[[str], date] | None = None
+        """The first day to read a SIM's daily usage from, where kept."""
+        self.event_sims: set[str] = set()
+        """SIMs whose network events entity is enabled: read after their turn."""
+        self._events_due: list[str] = []
+        """SIMs whose turn came: their events are read next, as the budget allows."""
         entry.async_on_unload(sims.async_add_listener(self._async_sims_updated))
 
     @property
@@ -458,46 +483,104 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         iccids = list(listed)
         # Refreshes in turns come often; bulk reads stay at the usage interval.
         read_bulk = self.schedule is None or now - self._bulk_read_at >= self._period
+        event_turn = self._take_event_turn(listed, now)
         turn = self._take_turn(iccids, now)
         bulk = iccids if read_bulk else []
+        if self.schedule is None:
+            event_turn = [i for i in bulk if i in self.event_sims]
         try:
-            usage, quotas, sessions = await asyncio.gather(
-                *(
-                    self._async_read(
-                        group, turn if group in self._spread_groups else bulk
-                    )
-                    for group in SIM_GROUP_CAPABILITIES
-                )
+            return await self._async_read_traffic(
+                read_bulk, turn, bulk, event_turn, now
             )
-        except RateLimitedError as err:
-            self.budget.pause(now + (self._seconds_until_allowed(err) or 0), now)
+        except IoTConnectivityError as err:
+            if isinstance(err, RateLimitedError):
+                self.budget.pause(now + (self._seconds_until_allowed(err) or 0), now)
+            if self.schedule is not None:
+                # Their turn was spent: the events are read at the next refresh.
+                self._events_due[:0] = event_turn
             raise
         finally:
             self.budget.apply_quota(self.client.api_quota, now)
             if self.schedule is not None:
                 self.update_interval = timedelta(seconds=self.budget.slice_seconds)
+
+    async def _async_read_traffic(
+        self,
+        read_bulk: bool,  # noqa: FBT001
+        turn: list[str],
+        bulk: list[str],
+        event_turn: list[str],
+        now: float,
+    ) -> TrafficData:
+        """Read the groups of these SIMs and merge them into the traffic."""
+        iccids = list(self._sims.data.sims)
+        usage, quotas, sessions, events = await asyncio.gather(
+            *(
+                self._async_read(group, turn if group in self._spread_groups else bulk)
+                for group in SIM_GROUP_CAPABILITIES
+            ),
+            self.client.gather_by_iccid(event_turn, self.client.get_events),
+        )
         if read_bulk:
             self._bulk_read_at = now
         if self.schedule is not None:
             self.schedule.mark_read(turn, now)
+            due = set(self._events_due)
+            self._events_due.extend(
+                i for i in turn if i in self.event_sims and i not in due
+            )
         read = iccids if read_bulk and self._groups - self._spread_groups else turn
+        self._tell_read_hooks(usage, quotas)
+        # The SIM list as it is now: it may have changed while these reads ran.
+        listed = self._sims.data.sims
         previous = self.data.sims if self.data is not None else {}
         # A turn reads a few SIMs of thousands: the others are carried over
         # whole, without a walk over every SIM.
         traffic = dict(previous)
         if previous.keys() - listed.keys():
             traffic = {i: t for i, t in previous.items() if i in listed}
-        for iccid in read:
+        read_now = set(read)
+        # SIMs whose network events alone were read, in the refresh after their turn.
+        events_only = [i for i in events if i in previous and i not in read_now]
+        for iccid in [*read, *events_only]:
+            if iccid not in listed:
+                continue
             old = previous.get(iccid)
             base = old or SimTraffic()
             new = SimTraffic(
                 usage=usage.get(iccid, base.usage),
                 quota=quotas.get(iccid, base.quota),
                 session=sessions.get(iccid, base.session),
+                events=_events(events.get(iccid), base.events, iccid, self.event_sims),
             )
             # An unchanged SIM keeps its object, so its entities see no change.
             traffic[iccid] = old if old == new else new
         return TrafficData(sims=traffic)
+
+    def _tell_read_hooks(
+        self, usage: Mapping[str, SimUsage], quotas: Mapping[str, SimQuota]
+    ) -> None:
+        """Tell the read hooks what was read now."""
+        moment = dt_util.utcnow()
+        for hook in self.read_hooks:
+            try:
+                hook(usage, quotas, moment)
+            except Exception:
+                # What a hook keeps must not cost the entities their data.
+                self.logger.exception("Unexpected error in read hook %s", hook)
+
+    def _take_event_turn(self, listed: Mapping[str, Sim], now: float) -> list[str]:
+        """The SIMs whose network events to read now, on the budget.
+
+        A SIM's events are read in the refresh after its turn, so no refresh
+        sends more than one burst; later turns wait for what they cost.
+        """
+        due = [i for i in self._events_due if i in listed and i in self.event_sims]
+        take = due[: max(int(self.budget.available(now)), 0)]
+        self._events_due = due[len(take) :]
+        if take:
+            self.budget.spend(len(take), now)
+        return take
 
     def _take_turn(self, iccids: list[str], now: float) -> list[str]:
         """The SIMs to read now: those an action changed, then whose turn it is."""
@@ -526,7 +609,23 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             return await client.gather_by_iccid(iccids, client.get_quota)
         if Capability.BULK_USAGE in client.capabilities:
             return await client.get_all_usage()
+        if (since := self.history_since) is not None:
+            return await client.gather_by_iccid(
+                iccids, lambda iccid: client.get_daily_usage(iccid, since(iccid))
+            )
         return await client.gather_by_iccid(iccids, client.get_usage)
+
+
+def _events(
+    read: list[NetworkEvent] | None,
+    before: tuple[NetworkEvent, ...] | None,
+    iccid: str,
+    wanted: set[str],
+) -> tuple[NetworkEvent, ...] | None:
+    """A SIM's events: as read now, else as before while their entity listens."""
+    if read is not None:
+        return tuple(read)
+    return before if iccid in wanted else None
 
 
 class LoraCoordinator(IoTConnectivityCoordinator[LoraData, LoraDeviceState]):

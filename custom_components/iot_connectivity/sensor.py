@@ -44,6 +44,7 @@ from .entity import (
     async_add_account_entities,
     async_add_item_entities,
 )
+from .forecast import DATA as FORECAST_DATA, SMS as FORECAST_SMS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -430,6 +431,10 @@ async def async_setup_entry(
         async_add_item_entities(
             data.traffic, TRAFFIC_SENSORS, IoTConnectivitySensor, async_add_entities
         )
+    if data.traffic is not None and data.forecast is not None:
+        async_add_item_entities(
+            data.traffic, FORECAST_SENSORS, QuotaForecastSensor, async_add_entities
+        )
     if data.lora is not None:
         async_add_item_entities(
             data.lora, LORA_SENSORS, IoTConnectivitySensor, async_add_entities
@@ -455,3 +460,44 @@ class IoTConnectivitySensor(IoTConnectivityEntity[AnyCoordinator], SensorEntity)
     @override
     def native_value(self) -> StateType | datetime:
         return self.entity_description.value_fn(self.value)
+
+
+FORECAST_SENSORS: tuple[SensorDescription[SimTraffic], ...] = tuple(
+    IoTConnectivitySensorEntityDescription(
+        key=f"{kind}_quota_runs_out",
+        translation_key=f"{kind}_quota_runs_out",
+        group=ENTITY_GROUP_QUOTA,
+        capability=Capability.QUOTA,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        # The management API's SIMs have their few enabled entities already.
+        entity_registry_enabled_default=False,
+        exists_fn=lambda traffic: traffic.quota is not None,
+        value_fn=lambda _: None,
+    )
+    for kind in (FORECAST_DATA, FORECAST_SMS)
+)
+"""When the data and the SMS bundle run out at the recent rate (:mod:`.forecast`)."""
+
+
+class QuotaForecastSensor(IoTConnectivitySensor):
+    """When a SIM's data or SMS bundle runs out; updated after each quota read."""
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        forecast = self.coordinator.config_entry.runtime_data.forecast
+        if forecast is not None and self.item_id is not None:
+            self.async_on_remove(
+                forecast.async_add_listener(
+                    self.item_id, self._handle_coordinator_update
+                )
+            )
+
+    @property
+    @override
+    def native_value(self) -> datetime | None:
+        forecast = self.coordinator.config_entry.runtime_data.forecast
+        if forecast is None or self.item_id is None:
+            return None
+        kind = self.entity_description.key.removesuffix("_quota_runs_out")
+        return forecast.runs_out(self.item_id, kind, self.value.quota)

@@ -27,6 +27,7 @@ from custom_components.iot_connectivity.api.management_api import (
     ManagementApiClient,
     TokenAnswer,
     parse_delivery_report,
+    parse_events,
     parse_quota,
     parse_session,
     parse_sim,
@@ -38,6 +39,8 @@ from custom_components.iot_connectivity.api.management_api import (
 from custom_components.iot_connectivity.api.models import (
     AccountInfo,
     Capability,
+    DayUsage,
+    NetworkEvent,
     Provider,
     QuotaStatus,
     Sim,
@@ -430,7 +433,80 @@ def test_parse_usage_of_the_example() -> None:
         sms_mt=2,
         period_start=date(2025, 6, 1),
         period_end=date(2025, 6, 30),
+        days=(
+            DayUsage(day=date(2025, 6, 1), data_bytes=1_250_000, sms=3),
+            DayUsage(day=date(2025, 6, 2), data_bytes=2_803, sms=1),
+        ),
     )
+
+
+def test_parse_usage_totals_leave_out_days_before_the_period() -> None:
+    """A back-filling read keeps earlier days for history, not in the totals."""
+    usage = parse_usage(example("usage"), iccid=ICCID, period_start=date(2025, 6, 2))
+    assert (usage.data_bytes, usage.sms_mo, usage.sms_mt) == (2_803, 0, 1)
+    assert [day.day for day in usage.days] == [date(2025, 6, 1), date(2025, 6, 2)]
+
+
+async def test_get_daily_usage_reads_from_since(
+    client: ManagementApiClient, tmobile: TMobileEmulator
+) -> None:
+    today = datetime.now(UTC).date()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    tmobile.sims[ICCID].usage[last_month] = DailyUsage(data_rx_mb=7, sms_mo=3)
+    usage = await client.get_daily_usage(ICCID, last_month)
+    [request] = tmobile.requests_to("usage")
+    assert request.query_string == (
+        f"start_dt={last_month.isoformat()}&end_dt={today.isoformat()}"
+    )
+    assert usage.days[0] == DayUsage(day=last_month, data_bytes=7_000_000, sms=3)
+    assert usage.period_start == today.replace(day=1)
+
+
+def test_parse_events_of_the_example() -> None:
+    events = parse_events(example("events"))
+    assert [(e.timestamp, e.description) for e in events] == [
+        (
+            datetime(2024, 3, 9, 7, 59, 9, tzinfo=UTC),
+            "Status of SIM changed from 'Issued' to 'Activated'",
+        ),
+        (datetime(2025, 6, 2, 10, 20, 11, tzinfo=UTC), "Create PDP Context"),
+    ]
+    assert events[1] == NetworkEvent(
+        timestamp=datetime(2025, 6, 2, 10, 20, 11, tzinfo=UTC),
+        description="Create PDP Context",
+        severity="Info",
+        country="Netherlands",
+        operator="T-Mobile NL",
+        imei="863576047851234",
+    )
+    # 1NCE's schema: the severity as an object.
+    [onence_event] = parse_events(
+        {
+            "events": [
+                {
+                    "timestamp": "2025-06-02T10:20:11.000+0000",
+                    "event_type": {"id": 1, "description": "Update location"},
+                    "event_severity": {"id": 1, "description": "Warning"},
+                    "alert": True,
+                }
+            ]
+        }
+    )
+    assert (onence_event.description, onence_event.severity, onence_event.alert) == (
+        "Update location",
+        "Warning",
+        True,
+    )
+
+
+async def test_get_events_newest_page_oldest_first(
+    client: ManagementApiClient, tmobile: TMobileEmulator
+) -> None:
+    tmobile.sims[ICCID].add_event("Connectivity reset")
+    events = await client.get_events(ICCID)
+    assert [e.description for e in events][-1] == "Connectivity reset"
+    [request] = tmobile.requests_to("events")
+    assert request.query_string == "page=1&pageSize=20&sort=-timestamp"
 
 
 def test_parse_usage_without_days_or_counts() -> None:
@@ -438,7 +514,9 @@ def test_parse_usage_without_days_or_counts() -> None:
         iccid=ICCID, data_bytes=0, sms_mo=0, sms_mt=0
     )
     days = {"stats": [{"date": "2025-06-01", "data": {"volume": None}}]}
-    assert parse_usage(days, iccid=ICCID) == SimUsage(iccid=ICCID)
+    assert parse_usage(days, iccid=ICCID) == SimUsage(
+        iccid=ICCID, days=(DayUsage(day=date(2025, 6, 1)),)
+    )
     with pytest.raises(InvalidResponseError):
         parse_usage({"usage": []}, iccid=ICCID)
 

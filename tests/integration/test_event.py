@@ -56,13 +56,14 @@ def platforms() -> list[Platform]:
 
 @pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT, Provider.KPN_LORA])
 @pytest.mark.freeze_time(FROZEN_TIME)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_entities(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     init_integration: MockConfigEntry,
 ) -> None:
-    """An SMS event entity per T-Mobile SIM, an uplink one per LoRa device."""
+    """An SMS and a network event entity per T-Mobile SIM, an uplink one per LoRa device."""
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import date
 
 from .errors import IoTConnectivityError, NotFoundError
 from .models import (
@@ -12,6 +13,7 @@ from .models import (
     ActionResult,
     ApiQuota,
     Capability,
+    NetworkEvent,
     Provider,
     Sim,
     SimQuota,
@@ -74,6 +76,14 @@ class SimClient(abc.ABC):
     async def get_usage(self, iccid: str) -> SimUsage:
         """One SIM's usage in the current period."""
         raise UnsupportedOperationError(f"{self.provider}: get_usage")
+
+    async def get_daily_usage(self, iccid: str, since: date) -> SimUsage:
+        """Usage of the current month, with the usage per day from ``since`` on."""
+        raise UnsupportedOperationError(f"{self.provider}: get_daily_usage")
+
+    async def get_events(self, iccid: str) -> list[NetworkEvent]:
+        """The SIM's latest network events, oldest first."""
+        raise UnsupportedOperationError(f"{self.provider}: get_events")
 
     async def get_all_usage(self) -> dict[str, SimUsage]:
         """Every SIM's usage this month in bulk, by ICCID."""

@@ -93,6 +93,8 @@ from .errors import AuthenticationError, InvalidRequestError, InvalidResponseErr
 from .models import (
     AccountInfo,
     Capability,
+    DayUsage,
+    NetworkEvent,
     Provider,
     QuotaStatus,
     Sim,
@@ -114,6 +116,8 @@ TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, not a secret
 SIMS_PATH = "/v1/sims"
 PAGE_SIZE = 100
 """The largest page the SIM list serves."""
+EVENT_PAGE_SIZE = 20
+"""Network events one read asks for, the newest first."""
 _SIM_LIST = list_of("Management API SIM list")
 BYTES_PER_MB = 1_000_000
 LOW_QUOTA_SHARE = 0.2
@@ -201,13 +205,23 @@ def parse_usage(
     period_start: date | None = None,
     period_end: date | None = None,
 ) -> SimUsage:
-    """Sum the daily ``stats`` of a usage answer; no days means nothing was used."""
-    stats = [
+    """Sum the daily ``stats`` of a usage answer; no days means nothing was used.
+
+    Days before ``period_start`` (a read that back-fills history) are kept in
+    ``days`` but left out of the totals.
+    """
+    days = [
         opt_mapping(day)
         for day in as_list(
             as_mapping(data, "Management API usage").get("stats"),
             "Management API usage stats",
         )
+    ]
+    dated = [(_day(day), day) for day in days]
+    stats = [
+        day
+        for moment, day in dated
+        if period_start is None or moment is None or moment >= period_start
     ]
     return SimUsage(
         iccid=iccid,
@@ -216,7 +230,55 @@ def parse_usage(
         sms_mt=_count(_total(stats, "sms", "volume_tx")),
         period_start=period_start,
         period_end=period_end,
+        days=tuple(
+            sorted(
+                (
+                    DayUsage(
+                        day=moment,
+                        data_bytes=_bytes(_total([day], "data", "volume")),
+                        sms=_count(_total([day], "sms", "volume")),
+                    )
+                    for moment, day in dated
+                    if moment is not None
+                ),
+                key=lambda usage: usage.day,
+            )
+        ),
     )
+
+
+def _day(day: Mapping[str, Any]) -> date | None:
+    """The (UTC) date of a ``stats`` entry: ``date`` is midnight of that day."""
+    value = opt_str(day.get("date"))
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def parse_events(data: Any) -> list[NetworkEvent]:
+    """Parse an ``events`` answer, oldest first; entries without a time are skipped."""
+    what = "Management API events"
+    events: list[NetworkEvent] = []
+    for raw in as_list(as_mapping(data, what).get("events"), f"{what} list"):
+        event = opt_mapping(raw)
+        moment = opt_datetime(event.get("timestamp"))
+        if moment is None:
+            continue
+        events.append(
+            NetworkEvent(
+                timestamp=moment,
+                description=_text(event.get("event_type")) or "",
+                severity=_text(event.get("event_severity")),
+                alert=opt_bool(event.get("alert")) or False,
+                country=_name(event.get("country")),
+                operator=_name(event.get("operator")),
+                imei=opt_str(event.get("imei")),
+            )
+        )
+    return sorted(events, key=lambda event: (event.timestamp, event.description))
 
 
 def parse_quota(data_quota: Any, sms_quota: Any, *, iccid: str) -> SimQuota:
@@ -355,11 +417,16 @@ def _total(stats: list[Mapping[str, Any]], section: str, key: str) -> float | No
     present = [value for value in values if value is not None]
     if stats and not present:
         return None
-    return math.fsum(present)
+    try:
+        return math.fsum(present)
+    except OverflowError:  # no count of this world
+        return None
 
 
 def _bytes(megabytes: float | None) -> int | None:
-    return None if megabytes is None else round(megabytes * BYTES_PER_MB)
+    if megabytes is None or not math.isfinite(megabytes * BYTES_PER_MB):
+        return None
+    return round(megabytes * BYTES_PER_MB)
 
 
 def _count(value: float | None) -> int | None:
@@ -384,6 +451,13 @@ def _name(value: Any) -> str | None:
     """Read a name given as text or as an object with ``name``."""
     if isinstance(value, Mapping):
         return opt_str(value.get("name"))
+    return opt_str(value)
+
+
+def _text(value: Any) -> str | None:
+    """Read text given as such or as an object with ``description`` (1NCE)."""
+    if isinstance(value, Mapping):
+        return opt_str(value.get("description")) or opt_str(value.get("name"))
     return opt_str(value)
 
 
@@ -473,6 +547,8 @@ CAPABILITIES = frozenset(
         Capability.TOP_UP,
         Capability.IMEI,
         Capability.IMEI_LOCK,
+        Capability.DAILY_USAGE,
+        Capability.NETWORK_EVENTS,
     }
 )
 """What both operators' APIs can do."""
@@ -663,17 +739,41 @@ class ManagementApiClient(SimClient):
     @override
     async def get_usage(self, iccid: str) -> SimUsage:
         """Sum this calendar month's daily records (UTC dates)."""
+        return await self.get_daily_usage(
+            iccid, datetime.now(UTC).date().replace(day=1)
+        )
+
+    @override
+    async def get_daily_usage(self, iccid: str, since: date) -> SimUsage:
+        """Sum the current calendar month, and keep the daily records from ``since`` on.
+
+        One request, whatever the range: the totals count this month's days only.
+        """
         end = datetime.now(UTC).date()
         start = end.replace(day=1)
         response = await self._api.request(
             "GET",
             _sim_path(iccid, "/usage"),
             "usage",
-            params={"start_dt": start.isoformat(), "end_dt": end.isoformat()},
+            params={
+                "start_dt": min(since, start).isoformat(),
+                "end_dt": end.isoformat(),
+            },
         )
         return parse_usage(
             response.json(), iccid=iccid, period_start=start, period_end=end
         )
+
+    @override
+    async def get_events(self, iccid: str) -> list[NetworkEvent]:
+        """The latest page of the SIM's network events, newest first by ``sort``."""
+        response = await self._api.request(
+            "GET",
+            _sim_path(iccid, "/events"),
+            "events",
+            params={"page": 1, "pageSize": EVENT_PAGE_SIZE, "sort": "-timestamp"},
+        )
+        return parse_events(response.json())
 
     @override
     async def get_quota(self, iccid: str) -> SimQuota:

@@ -42,6 +42,10 @@ class Capability(StrEnum):
     """The SIMs report the IMEI of the device they are in."""
     IMEI_LOCK = "imei_lock"
     """A SIM can be locked to its device's IMEI, and the lock read back."""
+    DAILY_USAGE = "daily_usage"
+    """Usage per day over a chosen range of dates (``get_daily_usage``)."""
+    NETWORK_EVENTS = "network_events"
+    """A SIM's network events, newest first (``get_events``)."""
 
 
 class SimStatus(StrEnum):
@@ -119,6 +123,32 @@ class SimUsage:
     sms_mt: int | None = None
     period_start: date | None = None
     period_end: date | None = None
+    days: tuple[DayUsage, ...] = ()
+    """Usage per day, oldest first, where the provider gives it; the days may
+    start before ``period_start`` (a read that back-fills history)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayUsage:
+    """What a SIM used on one (UTC) day."""
+
+    day: date
+    data_bytes: int | None = None
+    sms: int | None = None
+    """SMS sent and received."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkEvent:
+    """One entry of a SIM's network event log."""
+
+    timestamp: datetime
+    description: str
+    severity: str | None = None
+    alert: bool = False
+    country: str | None = None
+    operator: str | None = None
+    imei: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
