@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from .api.kpn_lora import KpnLoraClient
+    from .lora_readings import LoraReadings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +124,8 @@ class IoTConnectivityData:
     traffic: TrafficCoordinator | None = None
     lora: LoraCoordinator | None = None
     plans: PlanCoordinator | None = None
+    readings: LoraReadings | None = None
+    """KPN LoRa: the readings decoded from uplinks, and who still reports."""
 
     @property
     def capabilities(self) -> frozenset[Capability]:
