@@ -16,6 +16,7 @@ from homeassistant.const import (
 )
 
 from .const import CONF_AS_ID, CONF_AS_KEY, CONF_LRC_URL, CONF_WEBHOOK_ID, DOMAIN
+from .lora_readings import device_to_json
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -42,6 +43,9 @@ TO_REDACT = {
     "ip_address",
     "country",
     "operator",
+    # Where a LoRa device is (GPS readings)
+    "latitude",
+    "longitude",
 }
 
 
@@ -75,6 +79,12 @@ async def async_get_config_entry_diagnostics(
             "capabilities": sorted(data.capabilities),
             "entity_groups": sorted(data.entity_groups),
             "coordinators": _coordinator_data(data),
+            "readings": {
+                eui: device_to_json(device)
+                for eui, device in (
+                    data.readings.devices if data.readings else {}
+                ).items()
+            },
         },
         TO_REDACT,
     )
@@ -88,8 +98,13 @@ async def async_get_device_diagnostics(
     """Return what each coordinator knows of one SIM or LoRa device, redacted."""
     data = entry.runtime_data
     item_ids = {item_id for domain, item_id in device.identifiers if domain == DOMAIN}
+    known = data.readings.devices if data.readings is not None else {}
+    readings: dict[str, Any] = {}
+    for eui in item_ids & known.keys():
+        readings["readings"] = device_to_json(known[eui])
     return async_redact_data(
-        {
+        readings
+        | {
             name: asdict(item)
             for name, coordinator in (
                 ("sim", data.sims),

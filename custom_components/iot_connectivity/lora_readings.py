@@ -348,7 +348,8 @@ def _device_from_json(data: Any) -> DeviceReadings:
     return device
 
 
-def _device_to_json(device: DeviceReadings) -> dict[str, Any]:
+def device_to_json(device: DeviceReadings) -> dict[str, Any]:
+    """What is stored (and shown in diagnostics) of a device's uplinks."""
     return {
         "readings": {
             key: {
@@ -423,7 +424,7 @@ class LoraReadings:
         self._unsaved = False
         return {
             "devices": {
-                eui: _device_to_json(device) for eui, device in self.devices.items()
+                eui: device_to_json(device) for eui, device in self.devices.items()
             }
         }
 
