@@ -73,19 +73,19 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Everything the entry knows, with credentials and personal data redacted."""
     data = entry.runtime_data
+    readings: dict[str, Any] = {}
+    if data.readings is not None:
+        readings["readings"] = {
+            eui: device_to_json(device) for eui, device in data.readings.devices.items()
+        }
     return async_redact_data(
         {
             "entry": {"data": dict(entry.data), "options": dict(entry.options)},
             "capabilities": sorted(data.capabilities),
             "entity_groups": sorted(data.entity_groups),
             "coordinators": _coordinator_data(data),
-            "readings": {
-                eui: device_to_json(device)
-                for eui, device in (
-                    data.readings.devices if data.readings else {}
-                ).items()
-            },
-        },
+        }
+        | readings,
         TO_REDACT,
     )
 

@@ -392,7 +392,11 @@ class LoraReadings:
         self._timer_at: datetime | None = None
 
     def device(self, eui: str) -> DeviceReadings:
-        """What is known of the device ``eui`` (created empty if nothing)."""
+        """What is known of the device ``eui``; nothing yet: an empty record."""
+        return self.devices.get(eui) or DeviceReadings()
+
+    def _updated(self, eui: str) -> DeviceReadings:
+        """The device's record, to change: kept from now on."""
         if (device := self.devices.get(eui)) is None:
             device = self.devices[eui] = DeviceReadings()
         return device
@@ -437,7 +441,7 @@ class LoraReadings:
     def async_uplink(self, uplink: LoraUplink) -> None:
         """Take up an uplink whose *Uplink* event fired: reporting, then readings."""
         eui = uplink.eui
-        device = self.device(eui)
+        device = self._updated(eui)
         device.uplinks = [*device.uplinks, dt_util.utcnow()][-RECENT_UPLINKS:]
         self._async_set_reporting(
             eui, device, reporting=device.reporting_now(dt_util.utcnow())
@@ -479,13 +483,13 @@ class LoraReadings:
     @callback
     def async_set_format(self, eui: str, payload_format: PayloadFormat) -> None:
         """Decode the device's next uplinks in ``payload_format``."""
-        self.device(eui).payload_format = payload_format
+        self._updated(eui).payload_format = payload_format
         self._async_schedule_save()
 
     @callback
     def async_set_interval(self, eui: str, minutes: int | None) -> None:
         """Expect the device every ``minutes``; None or 0: the learned interval."""
-        device = self.device(eui)
+        device = self._updated(eui)
         device.interval_override = minutes or None
         self._async_set_reporting(
             eui, device, reporting=device.reporting_now(dt_util.utcnow())
