@@ -83,6 +83,8 @@ MIN_GAP: Final = timedelta(seconds=30)
 """Shorter gaps are repeats or retries, not the device's rhythm."""
 MISSED_INTERVALS: Final = 2
 REPORTING_MARGIN: Final = timedelta(minutes=5)
+CHECK_DELAY: Final = timedelta(seconds=1)
+"""The timer fires just after a deadline, when the device is past it."""
 MAX_INTERVAL_MINUTES: Final = 10080
 """The largest interval override: a week."""
 
@@ -251,16 +253,27 @@ class DeviceReadings:
     """The times of the recent uplinks, the oldest first."""
     reporting: bool | None = None
     """None until an interval is known."""
+    learned_interval: timedelta | None = None
+    """The median gap between the recent uplinks; None before two.
 
-    @property
-    def learned_interval(self) -> timedelta | None:
-        """The median gap between the recent uplinks; None before two."""
+    Kept by :meth:`update_schedule`, as is :attr:`deadline`."""
+    deadline: datetime | None = None
+    """When the device stops counting as reporting, unless it reports again."""
+
+    def update_schedule(self) -> None:
+        """Learn the interval anew and set the deadline: uplinks or override changed."""
         gaps = [
             (later - earlier).total_seconds()
             for earlier, later in zip(self.uplinks, self.uplinks[1:], strict=False)
             if later - earlier >= MIN_GAP
         ]
-        return timedelta(seconds=median(gaps)) if gaps else None
+        self.learned_interval = timedelta(seconds=median(gaps)) if gaps else None
+        expected = self.expected_interval
+        self.deadline = (
+            None
+            if expected is None or not self.uplinks
+            else self.uplinks[-1] + MISSED_INTERVALS * expected + REPORTING_MARGIN
+        )
 
     @property
     def expected_interval(self) -> timedelta | None:
@@ -269,18 +282,9 @@ class DeviceReadings:
             return timedelta(minutes=self.interval_override)
         return self.learned_interval
 
-    @property
-    def deadline(self) -> datetime | None:
-        """When the device stops counting as reporting, unless it reports again."""
-        expected = self.expected_interval
-        if expected is None or not self.uplinks:
-            return None
-        return self.uplinks[-1] + MISSED_INTERVALS * expected + REPORTING_MARGIN
-
     def reporting_now(self, now: datetime) -> bool | None:
         """Whether the device reports, judged at ``now``."""
-        deadline = self.deadline
-        return None if deadline is None else now <= deadline
+        return None if self.deadline is None else now <= self.deadline
 
 
 def _value_to_json(value: Any) -> Any:
@@ -345,6 +349,7 @@ def _device_from_json(data: Any) -> DeviceReadings:
         if parsed is not None and parsed.tzinfo is not None:
             device.uplinks.append(parsed)
     device.uplinks = sorted(device.uplinks)[-RECENT_UPLINKS:]
+    device.update_schedule()
     return device
 
 
@@ -443,10 +448,11 @@ class LoraReadings:
         eui = uplink.eui
         device = self._updated(eui)
         device.uplinks = [*device.uplinks, dt_util.utcnow()][-RECENT_UPLINKS:]
+        device.update_schedule()
         self._async_set_reporting(
             eui, device, reporting=device.reporting_now(dt_util.utcnow())
         )
-        self._async_schedule_check()
+        self._async_schedule_check(device)
         self._async_schedule_save()
         if device.payload_format is PayloadFormat.NONE:
             return
@@ -491,6 +497,7 @@ class LoraReadings:
         """Expect the device every ``minutes``; None or 0: the learned interval."""
         device = self._updated(eui)
         device.interval_override = minutes or None
+        device.update_schedule()
         self._async_set_reporting(
             eui, device, reporting=device.reporting_now(dt_util.utcnow())
         )
@@ -520,16 +527,31 @@ class LoraReadings:
         )
 
     @callback
-    def _async_schedule_check(self) -> None:
-        """Wait for the earliest deadline of a device that reports."""
-        deadlines = [
-            deadline
-            for device in self.devices.values()
-            if device.reporting and (deadline := device.deadline) is not None
-        ]
-        at = min(deadlines) + timedelta(seconds=1) if deadlines else None
-        if at == self._timer_at:
-            return
+    def _async_schedule_check(self, device: DeviceReadings | None = None) -> None:
+        """Wait for the earliest deadline of a device that reports.
+
+        After one device's uplink only its deadline is new, and it is no
+        earlier than before: the timer moves only when it is the first. A
+        timer that fires for a device that reported since just finds nobody
+        overdue and waits again: no uplink walks every device.
+        """
+        at: datetime | None
+        if device is not None:
+            if not device.reporting or device.deadline is None:
+                return
+            due = device.deadline + CHECK_DELAY
+            if self._timer_at is not None and self._timer_at <= due:
+                return
+            at = due
+        else:
+            deadlines = [
+                device.deadline
+                for device in self.devices.values()
+                if device.reporting and device.deadline is not None
+            ]
+            at = min(deadlines) + CHECK_DELAY if deadlines else None
+            if at == self._timer_at:
+                return
         if self._timer is not None:
             self._timer()
             self._timer = None
@@ -664,8 +686,13 @@ class LoraReadingEntity(Entity):
         """Write the state each time the value changes."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            async_dispatcher_connect(self.hass, self._signal, self.async_write_ha_state)
+            async_dispatcher_connect(self.hass, self._signal, self._async_changed)
         )
+
+    @callback
+    def _async_changed(self) -> None:
+        """The value changed: show it."""
+        self.async_write_ha_state()
 
 
 @callback
