@@ -12,8 +12,13 @@ MAX_ENABLED_ENTITIES = 10_000
 """Home Assistant adds no more enabled entities to one config entry."""
 BURST = 4
 """Most per-SIM requests in one simulated step (the request budget's burst)."""
-MAX_UPLINK_CPU_RATIO = 100.0
-"""An uplink's Token check, decoding and state writes, per ``json.loads`` of it."""
+MAX_UPLINK_CPU_RATIO = 250.0
+"""An uplink's Token check, decoding and state writes, per ``json.loads`` of it.
+
+``json.loads`` of a 700-byte uplink takes a few microseconds; every uplink
+also fires its event and writes three states that are not readings (the
+event entity, last uplink, radio figures), each costing Home Assistant tens
+of microseconds. The limit catches what grows with the number of devices."""
 _UPLINKS = "kpn_lora uplinks"
 """Most per-SIM requests in one simulated step (the request budget's burst)."""
 

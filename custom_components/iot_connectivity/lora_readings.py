@@ -626,7 +626,11 @@ class LoraDeviceEntity(Entity):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Write the state when the device reports anew or stops, or its list changes."""
+        """Write the state when the device's reporting changes.
+
+        Polls change nothing shown here; a device the provider drops is
+        removed with its entities.
+        """
         await super().async_added_to_hass()
         entry_id = self.coordinator.config_entry.entry_id
         self.async_on_remove(
@@ -634,11 +638,6 @@ class LoraDeviceEntity(Entity):
                 self.hass,
                 reporting_signal(entry_id, self.eui),
                 self.async_write_ha_state,
-            )
-        )
-        self.async_on_remove(
-            self.coordinator.async_add_item_listener(
-                self.async_write_ha_state, self.eui
             )
         )
 
