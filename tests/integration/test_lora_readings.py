@@ -425,3 +425,49 @@ async def test_diagnostics_readings_positions_redacted(
     assert "52.3676" not in text
     assert "4.9041" not in text
     assert "**REDACTED**" in text
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_one_timer_for_every_device(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+) -> None:
+    """Each device goes off at its own deadline, also when the device that had
+    the first deadline reported again in between."""
+    other_eui = "0059AC0000041201"
+    other_reporting = "binary_sensor.alarm_device_41201_reporting"
+    for entity_id, minutes in (
+        (INTERVAL, 10),
+        ("number.alarm_device_41201_reporting_interval", 60),
+    ):
+        await hass.services.async_call(
+            "number",
+            "set_value",
+            {"entity_id": entity_id, "value": minutes},
+            blocking=True,
+        )
+    push = Pusher(http_session, webhook_url)
+    await push(hass, "00")
+    status = await kpn_lora.push_uplink(
+        http_session,
+        webhook_url,
+        as_id=AS_ID,
+        as_key=AS_KEY,
+        dev_eui=other_eui,
+        fport=1,
+        payload_hex="00",
+        fcnt_up=1,
+    )
+    assert status == 200
+    await tick(hass, freezer, timedelta(minutes=20))
+    await push(hass, "00")  # its deadline moves from 25 to 45 minutes
+
+    await tick(hass, freezer, timedelta(minutes=6))  # 26 min: past the old one
+    assert state_of(hass, REPORTING).state == STATE_ON
+    await tick(hass, freezer, timedelta(minutes=20))  # 46 min
+    assert state_of(hass, REPORTING).state == STATE_OFF
+    assert state_of(hass, other_reporting).state == STATE_ON
+    await tick(hass, freezer, timedelta(minutes=80))  # 126 min
+    assert state_of(hass, other_reporting).state == STATE_OFF
