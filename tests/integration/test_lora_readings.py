@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 import json
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
@@ -29,6 +29,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.iot_connectivity.api.models import Provider
+from custom_components.iot_connectivity.api.reading_types import Quantity
 from custom_components.iot_connectivity.const import (
     DOMAIN,
     EVENT_LORA_REPORTING,
@@ -39,6 +40,7 @@ from custom_components.iot_connectivity.diagnostics import (
 )
 from custom_components.iot_connectivity.lora_readings import (
     MISSED_INTERVALS,
+    READING_KINDS,
     REPORTING_MARGIN,
 )
 from iot_emulator import kpn_lora
@@ -471,3 +473,104 @@ async def test_one_timer_for_every_device(
     assert state_of(hass, other_reporting).state == STATE_ON
     await tick(hass, freezer, timedelta(minutes=80))  # 126 min
     assert state_of(hass, other_reporting).state == STATE_OFF
+
+
+def stored_readings() -> dict[str, Any]:
+    """A store with one reading of every quantity and a position, as a
+    previous run of Home Assistant left it; plus what a hand edit broke."""
+    readings: dict[str, Any] = {
+        f"{quantity}_1": {
+            "quantity": quantity.value,
+            "value": STORED_VALUES.get(quantity, 12.5),
+            "channel": 1,
+            "name": None,
+        }
+        for quantity in Quantity
+    }
+    readings["gps_2"] = {
+        "quantity": None,
+        "value": {
+            "latitude": 52.09,
+            "longitude": 5.12,
+            "altitude": 8.5,
+            "accuracy": 12.0,
+        },
+        "channel": 2,
+        "name": None,
+    }
+    readings["broken"] = {"quantity": "no such quantity", "value": 1}
+    return {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.{Provider.KPN_LORA}_entry.readings",
+        "data": {
+            "devices": {
+                EUI: {
+                    "readings": readings,
+                    "format": "cayenne_lpp",
+                    "interval": 15,
+                    "uplinks": ["2026-11-16T11:50:00+00:00", "not a time"],
+                },
+                "0059AC0000041201": "not a device",
+            }
+        },
+    }
+
+
+STORED_VALUES: dict[Quantity, Any] = {
+    Quantity.STATE: True,
+    Quantity.TIMESTAMP: 1763294400,
+    Quantity.COLOUR: "#ff8000",
+    Quantity.TEXT: "hello",
+}
+
+
+@pytest.mark.freeze_time("2026-11-16T12:00:00+00:00")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_every_kind_from_the_store(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A new Home Assistant with stored readings shows each at setup, with its
+    last value, as the entity its kind asks for; unreadable parts are skipped."""
+    hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}.readings"] = stored_readings()
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    registry = er.async_get(hass)
+    prefix = f"{mock_config_entry.unique_id}_{EUI}_reading_"
+    for quantity, kind in READING_KINDS.items():
+        entity_id = registry.async_get_entity_id(
+            str(kind.platform), DOMAIN, f"{prefix}{quantity}_1"
+        )
+        assert entity_id is not None, quantity
+        state = state_of(hass, entity_id)
+        if kind.platform is Platform.BINARY_SENSOR:
+            assert state.state == STATE_ON
+            continue
+        assert state.attributes.get(ATTR_DEVICE_CLASS) == kind.device_class, quantity
+        assert state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) == kind.unit, quantity
+        assert state.attributes.get("state_class") == kind.state_class, quantity
+    assert state_of(hass, f"sensor.{DEVICE}_time").state == "2025-11-16T12:00:00+00:00"
+    assert state_of(hass, f"sensor.{DEVICE}_colour").state == "#ff8000"
+    assert state_of(hass, f"sensor.{DEVICE}_temperature").state == "12.5"
+    tracker = state_of(hass, POSITION)
+    assert tracker.attributes["gps_accuracy"] == 12.0
+    assert tracker.attributes["altitude"] == 8.5
+    assert state_of(hass, FORMAT).state == "cayenne_lpp"
+    assert state_of(hass, INTERVAL).state == "15"
+    # 15 minutes: silent after 11:50 + 35 minutes; it is 12:00.
+    assert state_of(hass, REPORTING).state == STATE_ON
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{prefix}broken") is None
+    # Home Assistant accepts every kind's device class, unit and state class.
+    assert not [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno >= logging.WARNING
+        and record.name.startswith(
+            ("homeassistant.components.", "homeassistant.helpers.entity")
+        )
+    ]
