@@ -396,3 +396,50 @@ def test_parse_uplink_counters_within_their_fields(
     """FPort is 8 bits and frame counters 32: anything beyond is no frame's."""
     uplink = parse_uplink({"DevEUI_uplink": {"DevEUI": EUI, **fields}})
     assert (uplink.port, uplink.fcnt_up, uplink.fcnt_down) == counters
+
+
+@pytest.mark.parametrize(
+    ("marker", "encrypted"),
+    [
+        ({}, False),
+        # A published ThingPark Enterprise capture carries 0 next to a decoded
+        # payload; non-zero meaning "encrypted for the AS" is inferred.
+        ({"PayloadEncryption": 0}, False),
+        ({"PayloadEncryption": "0"}, False),
+        ({"PayloadEncryption": 1}, True),
+        ({"PayloadEncryption": "1"}, True),
+        ({"PayloadEncryption": True}, True),
+        ({"AppSKey": ""}, False),
+        ({"AppSKey": "8e4bda2fda868e536a821ee8930e8ceb"}, True),
+    ],
+)
+def test_parse_uplink_encrypted_for_the_application_server(
+    marker: dict[str, Any], encrypted: bool
+) -> None:
+    uplink = parse_uplink({"DevEUI_uplink": uplink_fields(**marker)})
+    assert uplink.encrypted is encrypted
+
+
+def test_parse_uplink_keeps_a_drivers_decoded_payload() -> None:
+    payload = {"temperature": 19.4, "humidity": 46}
+    points = {"temperature": {"unitId": "Cel", "type": "double", "record": 19.4}}
+    uplink = parse_uplink(
+        {"DevEUI_uplink": uplink_fields(payload=payload, points=points)}
+    )
+    assert uplink.decoded == {"payload": payload, "points": points}
+    assert uplink.decode_error is None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"payload": "0520be88"}, {"points": []}, {"payload": None}],
+)
+def test_parse_uplink_without_a_decoded_object(fields: dict[str, Any]) -> None:
+    assert parse_uplink({"DevEUI_uplink": uplink_fields(**fields)}).decoded is None
+
+
+def test_parse_uplink_keeps_the_drivers_error() -> None:
+    error = {"code": "com-5002", "message": "driver internal error"}
+    uplink = parse_uplink({"DevEUI_uplink": uplink_fields(payloadDecodedError=error)})
+    assert uplink.decoded is None
+    assert uplink.decode_error == "com-5002: driver internal error"

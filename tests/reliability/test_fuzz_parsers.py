@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import UTC, datetime
+import json
+from pathlib import Path
 from typing import Any
 
 from hypothesis import example, given, settings, strategies as st
@@ -20,11 +22,14 @@ import pytest
 
 from custom_components.iot_connectivity.api import (
     _http,
+    cayenne_lpp,
     infobip,
     kpn_lora,
     kpn_sim,
     lrc,
     management_api,
+    readings,
+    thingpark_payload,
 )
 from custom_components.iot_connectivity.api._pages import ParsedPages
 from custom_components.iot_connectivity.api.errors import IoTConnectivityError
@@ -33,6 +38,11 @@ from custom_components.iot_connectivity.api.models import (
     LoraAlarm,
     LoraDevice,
     Provider,
+)
+from custom_components.iot_connectivity.api.reading_types import (
+    PayloadError,
+    PayloadFormat,
+    Reading,
 )
 from custom_components.iot_connectivity.api.sms import SmsEncoding, SmsRules
 from iot_emulator.examples import load_example
@@ -48,6 +58,52 @@ _SERVED = EmulatorServer(sims=2, lora_devices=2)
 UPLINK_TOKEN_EXAMPLES = 600
 SMS_EXAMPLES = 500
 DOWNLINK_EXAMPLES = 500
+CAYENNE_EXAMPLES = 800
+DECODED_PAYLOAD_EXAMPLES = 600
+DECODE_UPLINK_EXAMPLES = 400
+
+PAYLOAD_ERROR_REASONS = {
+    "truncated",
+    "unknown_type",
+    "wrong_size",
+    "encrypted",
+    "not_hex",
+    "invalid",
+}
+CAYENNE_SEED = bytes.fromhex(
+    "03670110056700ff"  # myDevices: two temperatures
+    "0671 04d2 fb2e 0000"  # myDevices: accelerometer
+    "0188 06765f f2960a 0003e8"  # myDevices: GPS
+    "0387 6496c8 038e 01"  # ChirpStack test_lpp: colour, switch
+)
+"""Published Cayenne LPP records, one frame: several types and channels."""
+CAYENNE_FRAMES = st.one_of(
+    st.just(CAYENNE_SEED),
+    st.binary(max_size=260),
+    # A published frame cut, spliced and patched: past the first records.
+    st.builds(
+        lambda cut, patch, resume: CAYENNE_SEED[:cut] + patch + CAYENNE_SEED[resume:],
+        st.integers(0, len(CAYENNE_SEED)),
+        st.binary(max_size=6),
+        st.integers(0, len(CAYENNE_SEED)),
+    ),
+    # Records of known types with data of any size.
+    st.lists(
+        st.builds(
+            lambda channel, kind, data: bytes([channel, kind]) + data,
+            st.integers(0, 255),
+            st.sampled_from(sorted(cayenne_lpp.TYPES)),
+            st.binary(max_size=10),
+        ),
+        max_size=25,
+    ).map(b"".join),
+)
+_THINGPARK_FIXTURES = Path(__file__).parents[1] / "fixtures" / "thingpark"
+THINGPARK_DECODED_UPLINKS = [
+    json.loads(path.read_text("utf-8"))
+    for path in sorted(_THINGPARK_FIXTURES.glob("*.json"))
+]
+"""ThingPark's published uplinks, with and without a driver's decoded payload."""
 
 AS_KEY = "0123456789abcdef0123456789abcdef"
 UPLINK = {
@@ -428,10 +484,76 @@ def test_downlink_checks_never_crash(
     assert len(token) == 64
 
 
+def readings_or_reason(decode: Callable[[], list[Reading]]) -> list[Reading] | str:
+    """The readings, or the reason code of the PayloadError that refused them."""
+    try:
+        return decode()
+    except PayloadError as err:
+        return err.reason
+
+
+@settings(settings.get_profile(FUZZ_PROFILE), max_examples=CAYENNE_EXAMPLES)
+@given(payload=CAYENNE_FRAMES)
+def test_cayenne_decoder_never_crashes(payload: bytes) -> None:
+    """Any bytes decode to readings or a PayloadError with a known reason."""
+    COUNTS["fuzz examples"] += 1
+    decoded = readings_or_reason(lambda: cayenne_lpp.decode(payload))
+    if isinstance(decoded, str):
+        assert decoded in PAYLOAD_ERROR_REASONS
+        return
+    assert all(isinstance(reading, Reading) for reading in decoded)
+    touch(decoded)
+
+
+def test_cayenne_seed_decodes() -> None:
+    """The fuzzed seed is a valid frame: mutations start from real records."""
+    assert len(cayenne_lpp.decode(CAYENNE_SEED)) == 8
+
+
+@settings(settings.get_profile(FUZZ_PROFILE), max_examples=DECODED_PAYLOAD_EXAMPLES)
+@given(uplink=payloads(*THINGPARK_DECODED_UPLINKS))
+def test_thingpark_decoded_payload_never_raises(uplink: Any) -> None:
+    """Whatever a driver sends as ``payload`` / ``points``, readings come back."""
+    COUNTS["fuzz examples"] += 1
+    fields = uplink.get("DevEUI_uplink") if isinstance(uplink, dict) else uplink
+    decoded = fields if isinstance(fields, Mapping) else {"payload": fields}
+    result = thingpark_payload.readings_from_decoded(decoded)
+    assert all(isinstance(reading, Reading) for reading in result)
+    touch(result)
+
+
+@settings(settings.get_profile(FUZZ_PROFILE), max_examples=DECODE_UPLINK_EXAMPLES)
+@given(
+    body=payloads(UPLINK, *THINGPARK_DECODED_UPLINKS),
+    fmt=st.sampled_from(PayloadFormat),
+)
+def test_decode_uplink_raises_only_payload_errors(
+    body: Any, fmt: PayloadFormat
+) -> None:
+    """A pushed uplink parses (or is refused) and decodes (or is refused)."""
+    COUNTS["fuzz examples"] += 1
+    try:
+        uplink = lrc.parse_uplink(body)
+    except IoTConnectivityError:
+        return
+    decoded = readings_or_reason(lambda: readings.decode_uplink(uplink, fmt))
+    if isinstance(decoded, str):
+        assert decoded in PAYLOAD_ERROR_REASONS
+        return
+    touch(decoded)
+
+
 def test_fuzzing_budget() -> None:
     """The examples asked of the tests above add up to at least 10,000."""
     asked = sum(target.examples for target in TARGETS) + sum(
-        (UPLINK_TOKEN_EXAMPLES, SMS_EXAMPLES, DOWNLINK_EXAMPLES)
+        (
+            UPLINK_TOKEN_EXAMPLES,
+            SMS_EXAMPLES,
+            DOWNLINK_EXAMPLES,
+            CAYENNE_EXAMPLES,
+            DECODED_PAYLOAD_EXAMPLES,
+            DECODE_UPLINK_EXAMPLES,
+        )
     )
     assert asked >= 10_000
 

@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote
 
 from ._parse import (
     as_mapping,
+    opt_bool,
     opt_datetime,
     opt_float,
     opt_int,
@@ -31,6 +32,7 @@ from ._parse import (
 )
 from .errors import InvalidRequestError
 from .models import LoraUplink
+from .thingpark_payload import decode_error, decoded_part
 
 MIN_PORT, MAX_PORT = 1, 223
 """The LoRaWAN application ports a downlink may use."""
@@ -219,10 +221,34 @@ def _unsigned(value: Any, bits: int) -> int | None:
     return number if number is not None and 0 <= number < 1 << bits else None
 
 
+ENCRYPTION_FLAG = "PayloadEncryption"
+"""Set on uplinks whose ``payload_hex`` is encrypted for the application server.
+
+Seen as ``0`` in a published ThingPark Enterprise capture (next to a decoded
+payload); that a non-zero value means "encrypted with the AS key" is inferred.
+"""
+WRAPPED_SESSION_KEY = "AppSKey"
+"""ThingPark's name for the AppSKey wrapped with the AS transport key (its
+join notifications carry it); an uplink that brings one carries ciphertext
+(inferred)."""
+
+
+def _encrypted_for_as(fields: Mapping[str, Any]) -> bool:
+    """Whether the uplink says its payload is ciphertext for us (inferred)."""
+    flag = fields.get(ENCRYPTION_FLAG)
+    number = opt_int(flag)
+    return (
+        opt_bool(flag) is True
+        or bool(number)
+        or opt_str(fields.get(WRAPPED_SESSION_KEY)) is not None
+    )
+
+
 def parse_uplink(body: Any) -> LoraUplink:
     """Parse a pushed uplink (``{"DevEUI_uplink": {...}}`` or the inner object).
 
-    Values may be strings (``"-100.000000"``) or numbers.
+    Values may be strings (``"-100.000000"``) or numbers. A driver's decoded
+    payload is kept as it came (:mod:`.thingpark_payload` reads it).
     """
     fields = _uplink_fields(as_mapping(body, "ThingPark uplink"))
     return LoraUplink(
@@ -242,4 +268,7 @@ def parse_uplink(body: Any) -> LoraUplink:
         mean_per=opt_float(fields.get("MeanPER")),
         instant_per=opt_float(fields.get("InstantPER")),
         frequency=opt_float(fields.get("Frequency")),
+        decoded=decoded_part(fields),
+        decode_error=decode_error(fields),
+        encrypted=_encrypted_for_as(fields),
     )

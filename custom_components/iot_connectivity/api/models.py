@@ -6,9 +6,11 @@ that turns its JSON into them, so a corrected field name is a one-line change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
+from typing import Any
 
 
 class Provider(StrEnum):
@@ -260,6 +262,14 @@ class LoraUplink:
     mean_per: float | None = None
     instant_per: float | None = None
     frequency: float | None = None
+    decoded: Mapping[str, Any] | None = field(default=None, hash=False)
+    """The driver's decoded payload (``payload``, ``points``), when ThingPark
+    decoded it; read by :mod:`.thingpark_payload`, nowhere else."""
+    decode_error: str | None = None
+    """Why ThingPark's driver could not decode the payload, if it said."""
+    encrypted: bool = False
+    """``payload_hex`` is ciphertext for the application server (AS key mode):
+    it must not be decoded as plaintext."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
