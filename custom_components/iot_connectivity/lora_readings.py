@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
-    CONCENTRATION_PARTS_PER_MILLION,
     DEGREE,
     LIGHT_LUX,
     PERCENTAGE,
@@ -46,6 +45,7 @@ from homeassistant.const import (
     UnitOfMass,
     UnitOfPower,
     UnitOfPressure,
+    UnitOfRatio,
     UnitOfSpeed,
     UnitOfTemperature,
     UnitOfTime,
@@ -161,7 +161,7 @@ READING_KINDS: Final[Mapping[Quantity, ReadingKind]] = {
     ),
     # Parts per million of what, the payload does not say: no device class.
     Quantity.CONCENTRATION: _sensor(
-        Quantity.CONCENTRATION, None, CONCENTRATION_PARTS_PER_MILLION, 0
+        Quantity.CONCENTRATION, None, UnitOfRatio.PARTS_PER_MILLION, 0
     ),
     Quantity.BATTERY: _sensor(
         Quantity.BATTERY, SensorDeviceClass.BATTERY, PERCENTAGE, 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 import json
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
@@ -574,3 +575,101 @@ async def test_every_kind_from_the_store(
             ("homeassistant.components.", "homeassistant.helpers.entity")
         )
     ]
+
+
+class EditedSession:
+    """Posts what ``push_uplink`` builds, with fields the Token does not cover added."""
+
+    def __init__(self, session: aiohttp.ClientSession, fields: dict[str, Any]) -> None:
+        """Add ``fields`` to every ``DevEUI_uplink`` body."""
+        self.session = session
+        self.fields = fields
+
+    def post(self, url: str, json: dict[str, Any]) -> Any:
+        """POST the body with the fields added."""
+        json["DevEUI_uplink"].update(self.fields)
+        return self.session.post(url, json=json)
+
+
+def published_uplink(name: str) -> dict[str, Any]:
+    """A published ThingPark uplink (tests/fixtures/thingpark), verbatim."""
+    path = Path(__file__).parents[1] / "fixtures" / "thingpark" / f"{name}.json"
+    uplink: dict[str, Any] = json.loads(path.read_text())["DevEUI_uplink"]
+    return uplink
+
+
+async def push_with(
+    hass: HomeAssistant,
+    session: aiohttp.ClientSession,
+    url: str,
+    fields: dict[str, Any],
+    payload_hex: str,
+) -> None:
+    """Push an uplink of the demo device carrying ``fields`` as well."""
+    status = await kpn_lora.push_uplink(
+        EditedSession(session, fields),  # type: ignore[arg-type]
+        url,
+        as_id=AS_ID,
+        as_key=AS_KEY,
+        dev_eui=EUI,
+        fport=17,
+        payload_hex=payload_hex,
+        fcnt_up=265,
+    )
+    assert status == 200
+    await hass.async_block_till_done()
+
+
+async def test_thingpark_decoded_payload_automatic(
+    hass: HomeAssistant, http_session: aiohttp.ClientSession, webhook_url: str
+) -> None:
+    """Automatic takes the driver's decoded payload of a published uplink."""
+    published = published_uplink("iot_flow_decoded_uplink")
+
+    await push_with(
+        hass,
+        http_session,
+        webhook_url,
+        {"payload": published["payload"]},
+        published["payload_hex"],
+    )
+
+    assert_sensor(
+        state_of(hass, TEMPERATURE), "24.8", SensorDeviceClass.TEMPERATURE, "°C"
+    )
+    assert_sensor(
+        state_of(hass, f"sensor.{DEVICE}_voltage"),
+        "3.85",
+        SensorDeviceClass.VOLTAGE,
+        "V",
+    )
+
+
+async def test_encrypted_payload_not_decoded(
+    hass: HomeAssistant,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A payload encrypted for the application server is never read as
+    plaintext: the event fires, no reading appears, one debug line."""
+    await choose_format(hass, "cayenne_lpp")
+    events = async_capture_events(hass, EVENT_LORA_UPLINK)
+    caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
+
+    # Ciphertext that happens to be a valid Cayenne LPP frame.
+    await push_with(
+        hass, http_session, webhook_url, {"PayloadEncryption": 1}, TEMPERATURE_27_2
+    )
+
+    (event,) = events
+    assert event.data["payload_hex"] == TEMPERATURE_27_2
+    assert reading_entities(hass) == []
+    ours = [
+        record
+        for record in caplog.records
+        if record.name == LOGGER_NAME and "not decoded" in record.getMessage()
+    ]
+    assert len(ours) == 1
+    assert "encrypted" in ours[0].getMessage()
+    assert not [record for record in caplog.records if record.exc_info]
