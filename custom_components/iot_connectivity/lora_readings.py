@@ -53,11 +53,13 @@ from homeassistant.const import (
     UnitOfVolumeFlowRate,
 )
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import (
     async_dispatcher_connect,
     async_dispatcher_send,
 )
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -85,6 +87,12 @@ MISSED_INTERVALS: Final = 2
 REPORTING_MARGIN: Final = timedelta(minutes=5)
 CHECK_DELAY: Final = timedelta(seconds=1)
 """The timer fires just after a deadline, when the device is past it."""
+READINGS_RESERVE: Final = 500
+"""Enabled entities a new reading leaves for devices the account adds later.
+
+Home Assistant adds no enabled entity beyond its limit per config entry (and
+does not register it at all): readings beyond ``limit - reserve`` start
+disabled instead, for the user to enable the ones they need."""
 MAX_INTERVAL_MINUTES: Final = 10080
 """The largest interval override: a week."""
 
@@ -395,6 +403,8 @@ class LoraReadings:
         self._unsaved = False
         self._timer: CALLBACK_TYPE | None = None
         self._timer_at: datetime | None = None
+        self.warned_full = False
+        """Whether the log said that new readings start disabled."""
 
     def device(self, eui: str) -> DeviceReadings:
         """What is known of the device ``eui``; nothing yet: an empty record."""
@@ -708,6 +718,8 @@ def async_add_reading_entities(
     if readings is None or lora is None:
         return
 
+    registry = er.async_get(hass)
+
     @callback
     def async_add(eui: str, new: Iterable[Reading]) -> None:
         if eui not in lora.items:
@@ -717,8 +729,31 @@ def async_add_reading_entities(
             for reading in new
             if kind_of(reading).platform is platform
         ]
-        if entities:
-            async_add_entities(entities)
+        if not entities:
+            return
+        room = (
+            MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+            - READINGS_RESERVE
+            - registry.entities.get_enabled_count_for_config_entry_id(entry.entry_id)
+        )
+        for entity in entities:
+            if registry.async_get_entity_id(
+                str(platform), DOMAIN, entity.unique_id or ""
+            ):
+                continue  # registered before: enabled or not as it was
+            if room > 0:
+                room -= 1
+                continue
+            entity._attr_entity_registry_enabled_default = False  # noqa: SLF001
+            if not readings.warned_full:
+                readings.warned_full = True
+                LOGGER.warning(
+                    "%s has nearly as many enabled entities as Home Assistant "
+                    "allows per entry: new readings of its LoRa devices start "
+                    "disabled; enable the ones you need",
+                    entry.title,
+                )
+        async_add_entities(entities)
 
     for eui, device in list(readings.devices.items()):
         async_add(eui, list(device.readings.values()))

@@ -7,6 +7,7 @@ import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
@@ -20,6 +21,7 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -673,3 +675,40 @@ async def test_encrypted_payload_not_decoded(
     assert len(ours) == 1
     assert "encrypted" in ours[0].getMessage()
     assert not [record for record in caplog.records if record.exc_info]
+
+
+async def test_readings_beyond_the_entry_limit_start_disabled(
+    hass: HomeAssistant,
+    push: Pusher,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Near Home Assistant's limit of enabled entities per entry, new readings
+    are registered disabled (not refused), with one warning."""
+    await choose_format(hass, "cayenne_lpp")
+    registry = er.async_get(hass)
+    enabled = registry.entities.get_enabled_count_for_config_entry_id(
+        init_integration.entry_id
+    )
+    reserve = MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY - enabled - 2
+
+    with patch(
+        "custom_components.iot_connectivity.lora_readings.READINGS_RESERVE", reserve
+    ):
+        await push(hass, TEMPERATURE_27_2 + HUMIDITY_40 + BAROMETER_1013_2)
+        await push(hass, TEMPERATURE_25_5 + HUMIDITY_40 + BAROMETER_1013_2)
+
+    entries = reading_entities(hass)
+    assert len(entries) == 3
+    assert sorted(entry.disabled_by is None for entry in entries) == [
+        False,
+        True,
+        True,
+    ]
+    assert state_of(hass, TEMPERATURE).state == "25.5"
+    warnings = [
+        record
+        for record in caplog.records
+        if record.name == LOGGER_NAME and "start disabled" in record.getMessage()
+    ]
+    assert len(warnings) == 1
