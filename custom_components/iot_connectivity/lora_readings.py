@@ -417,11 +417,19 @@ class LoraReadings:
         return device
 
     async def async_load(self) -> None:
-        """Take up the stored readings; judge who reports now, silently."""
+        """Take up the stored readings; judge who reports now, silently.
+
+        Devices the provider no longer lists are forgotten (their device and
+        entities are removed too).
+        """
         stored = await self._store.async_load() or {}
         devices = stored.get("devices")
         now = dt_util.utcnow()
+        listed = lora_of(self.entry).items
         for eui, data in (devices if isinstance(devices, Mapping) else {}).items():
+            if eui not in listed:
+                self._unsaved = True
+                continue
             try:
                 device = _device_from_json(data)
             except TypeError as err:

@@ -515,6 +515,8 @@ def stored_readings() -> dict[str, Any]:
                     "uplinks": ["2026-11-16T11:50:00+00:00", "not a time"],
                 },
                 "0059AC0000041201": "not a device",
+                # A device the provider no longer lists
+                "0059AC00DEADBEEF": {"readings": {}, "uplinks": []},
             }
         },
     }
@@ -565,6 +567,9 @@ async def test_every_kind_from_the_store(
     assert tracker.attributes["altitude"] == 8.5
     assert state_of(hass, FORMAT).state == "cayenne_lpp"
     assert state_of(hass, INTERVAL).state == "15"
+    readings = mock_config_entry.runtime_data.readings
+    assert readings is not None
+    assert set(readings.devices) == {EUI}
     # 15 minutes: silent after 11:50 + 35 minutes; it is 12:00.
     assert state_of(hass, REPORTING).state == STATE_ON
     assert registry.async_get_entity_id("sensor", DOMAIN, f"{prefix}broken") is None
