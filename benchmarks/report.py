@@ -12,6 +12,15 @@ MAX_ENABLED_ENTITIES = 10_000
 """Home Assistant adds no more enabled entities to one config entry."""
 BURST = 4
 """Most per-SIM requests in one simulated step (the request budget's burst)."""
+MAX_UPLINK_CPU_RATIO = 250.0
+"""An uplink's Token check, decoding and state writes, per ``json.loads`` of it.
+
+``json.loads`` of a 700-byte uplink takes a few microseconds; every uplink
+also fires its event and writes three states that are not readings (the
+event entity, last uplink, radio figures), each costing Home Assistant tens
+of microseconds. The limit catches what grows with the number of devices."""
+_UPLINKS = "kpn_lora uplinks"
+"""Most per-SIM requests in one simulated step (the request budget's burst)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,41 @@ def targets(results: dict[str, Any]) -> list[Target]:
     found.append(
         _at_most(
             "benchmark wall time (s)", "all", results["wall_seconds"], MAX_WALL_SECONDS
+        )
+    )
+    found.extend(uplink_targets(results.get("uplinks")))
+    return found
+
+
+def uplink_targets(figures: dict[str, Any] | None) -> list[Target]:
+    """Pushed uplinks: CPU beside ``json.loads``, writes beside changes, no blocking."""
+    if not figures:
+        return []
+    found = [
+        _at_most(
+            "CPU/json.loads per uplink, one reading changed",
+            _UPLINKS,
+            figures["changed"]["cpu_ratio"],
+            MAX_UPLINK_CPU_RATIO,
+        )
+    ]
+    found.extend(
+        _at_most(
+            f"reading state writes beyond readings changed, {name}",
+            _UPLINKS,
+            figures[name]["reading_writes"] - figures[name]["readings_changed"],
+            0,
+        )
+        # A new entity writes twice as it is added (the sensor platform stores
+        # its display precision): the first round adds entities, it is shown only.
+        for name in ("changed", "unchanged")
+    )
+    found.append(
+        _at_most(
+            "blocking calls while pushing uplinks",
+            _UPLINKS,
+            figures["blocking_calls"],
+            0,
         )
     )
     return found
@@ -147,6 +191,7 @@ def render(results: dict[str, Any], found: list[Target]) -> str:
         ),
         f"blocking calls reported: {len(results['blocking_calls'])}",
         f"entity limit warnings: {len(results['entity_limit_reports'])}",
+        *render_uplinks(results.get("uplinks")),
         "",
         "targets:",
     ]
@@ -221,3 +266,21 @@ def _number(value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def render_uplinks(figures: dict[str, Any] | None) -> list[str]:
+    """The uplink figures as text lines."""
+    if not figures:
+        return []
+    lines = ["", f"uplinks: {figures['devices']} LoRa devices, one each per round"]
+    for name in ("new", "changed", "unchanged"):
+        round_ = figures[name]
+        lines.append(
+            f"  {name:9} CPU {round_['cpu_ms_per_uplink']:.3f} ms/uplink, json.loads "
+            f"{round_['json_ms_per_uplink']:.4f} ms (ratio {round_['cpu_ratio']:.1f}); "
+            f"reading writes {round_['reading_writes']} for "
+            f"{round_['readings_changed']} changed readings; all writes "
+            f"{round_['all_writes']}; answers {round_['statuses']}"
+        )
+    lines.append(f"  blocking calls during uplinks: {figures['blocking_calls']}")
+    return lines

@@ -64,6 +64,7 @@ from .probes import (
     wall_time,
 )
 from .run import Run
+from .uplinks import measure_uplinks
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -461,6 +462,9 @@ async def _measure(  # noqa: PLR0917 - the run's parts, each used
             figures["state_writes"] = writes
             for kind, after_change in changed.items():
                 figures["refresh"][kind]["one_percent_changed"] = after_change
+        if (lora_entry := entries.get(Provider.KPN_LORA)) is not None:
+            bench.note("pushing uplinks")
+            bench.results["uplinks"] = await measure_uplinks(hass, freezer, lora_entry)
     memory_items = memory_kib()
 
     bench.note(f"simulating {bench.hours:g} h")

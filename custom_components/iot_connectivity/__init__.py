@@ -27,6 +27,7 @@ from .forecast import async_attach_forecast
 from .helpers import async_delete_entry_issues, setup_error
 from .history import async_attach_history
 from .imei_watch import async_remove_imei_store, async_watch_imeis
+from .lora_readings import LoraReadings, async_remove_readings_store
 from .providers import spec_of
 from .quota import async_watch_quotas
 from .services import async_setup_services
@@ -51,6 +52,9 @@ PLATFORMS = [
     Platform.NOTIFY,
     Platform.SENSOR,
     Platform.SWITCH,
+    Platform.DEVICE_TRACKER,
+    Platform.NUMBER,
+    Platform.SELECT,
 ]
 
 
@@ -102,6 +106,10 @@ async def async_setup_entry(
             plans.async_config_entry_first_refresh(),
         )
     entry.runtime_data = data
+    if data.lora is not None:
+        data.readings = readings = LoraReadings(hass, entry)
+        await readings.async_load()
+        entry.async_on_unload(readings.async_unload)
 
     # Created before the platforms, so SIM and LoRa devices can name it as via_device.
     dr.async_get(hass).async_get_or_create(
@@ -131,6 +139,7 @@ async def async_remove_entry(
     if CONF_WEBHOOK_ID in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
         await async_remove_push_store(hass, entry)
+    await async_remove_readings_store(hass, entry)
 
 
 async def async_remove_config_entry_device(

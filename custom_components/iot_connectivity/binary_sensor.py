@@ -10,6 +10,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import Platform
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .api.models import Capability, Sim
@@ -18,7 +19,7 @@ from .const import (
     ENTITY_GROUP_LORA_SIGNAL,
     ENTITY_GROUP_SESSION,
 )
-from .coordinator import SimCoordinator
+from .coordinator import LoraDeviceState, SimCoordinator
 from .entity import (
     AnyCoordinator,
     IoTConnectivityEntity,
@@ -26,14 +27,20 @@ from .entity import (
     async_add_item_entities,
 )
 from .imei_watch import imei_signal
+from .lora_readings import (
+    LoraDeviceEntity,
+    LoraReadingEntity,
+    async_add_reading_entities,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from datetime import timedelta
 
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import IoTConnectivityConfigEntry, LoraDeviceState, SimTraffic
+    from .coordinator import IoTConnectivityConfigEntry, SimTraffic
     from .imei_watch import ImeiChange
 
 PARALLEL_UPDATES = 0
@@ -145,6 +152,12 @@ async def async_setup_entry(
             IoTConnectivityBinarySensor,
             async_add_entities,
         )
+        async_add_item_entities(
+            data.lora, (REPORTING,), LoraReportingBinarySensor, async_add_entities
+        )
+    async_add_reading_entities(
+        hass, entry, Platform.BINARY_SENSOR, LoraReadingBinarySensor, async_add_entities
+    )
 
 
 class IoTConnectivityBinarySensor(
@@ -202,3 +215,54 @@ class ImeiChangedBinarySensor(
         if (change := self._change) is None:
             return None
         return {"detected_at": change.detected_at}
+
+
+REPORTING = IoTConnectivityBinarySensorEntityDescription[LoraDeviceState](
+    key="reporting",
+    translation_key="reporting",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    is_on_fn=lambda _: None,
+)
+"""Whether a LoRa device still sends uplinks as often as it used to (or was set to)."""
+
+
+class LoraReportingBinarySensor(LoraDeviceEntity, BinarySensorEntity):
+    """Off once a LoRa device misses its interval twice, plus a margin.
+
+    Unknown until an interval is known: two uplinks apart, or one set.
+    """
+
+    entity_description: IoTConnectivityBinarySensorEntityDescription[Any]
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        return self.device.reporting
+
+    @property
+    @override
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        device = self.device
+        expected = device.expected_interval
+        learned = device.learned_interval
+        deadline = device.deadline
+        return {
+            "expected_interval": _minutes(expected),
+            "learned_interval": _minutes(learned),
+            "last_uplink": device.uplinks[-1].isoformat() if device.uplinks else None,
+            "silent_after": None if deadline is None else deadline.isoformat(),
+        }
+
+
+def _minutes(interval: timedelta | None) -> float | None:
+    return None if interval is None else round(interval.total_seconds() / 60, 1)
+
+
+class LoraReadingBinarySensor(LoraReadingEntity, BinarySensorEntity):
+    """An on/off reading: a digital input, presence, switch or door contact."""
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        value = self.reading.value
+        return bool(value) if isinstance(value, bool | int | float) else None

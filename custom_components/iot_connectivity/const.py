@@ -64,6 +64,8 @@ EVENT_SMS_DELIVERY: Final = f"{DOMAIN}_sms_delivery"
 EVENT_LORA_UPLINK: Final = f"{DOMAIN}_lora_uplink"
 EVENT_LORA_ALARM: Final = f"{DOMAIN}_lora_alarm"
 EVENT_SIM_MOVED: Final = f"{DOMAIN}_sim_moved"
+EVENT_LORA_REPORTING: Final = f"{DOMAIN}_lora_reporting"
+"""A LoRa device stopped or started reporting (data ``reporting``)."""
 
 
 def push_signal(entry_id: str, item_id: str | None, key: str) -> str:

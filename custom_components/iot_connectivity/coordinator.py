@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from .forecast import QuotaForecast
     from .history import UsageHistory
     from .imei_watch import ImeiWatch
+    from .lora_readings import LoraReadings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +141,8 @@ class IoTConnectivityData:
     """Quota forecasts, where quotas are read."""
     history: UsageHistory | None = None
     """Daily usage imported as statistics, where the provider gives it."""
+    readings: LoraReadings | None = None
+    """KPN LoRa: the readings decoded from uplinks, and who still reports."""
 
     @property
     def capabilities(self) -> frozenset[Capability]:

@@ -20,6 +20,7 @@ import probatio
 from .const import (
     DOMAIN,
     EVENT_LORA_ALARM,
+    EVENT_LORA_REPORTING,
     EVENT_LORA_UPLINK,
     EVENT_SIM_MOVED,
     EVENT_SMS_RECEIVED,
@@ -38,8 +39,15 @@ TRIGGER_EVENTS: Final = {
     "lora_uplink": EVENT_LORA_UPLINK,
     "lora_alarm": EVENT_LORA_ALARM,
     "sim_moved": EVENT_SIM_MOVED,
+    "lora_stopped_reporting": EVENT_LORA_REPORTING,
+    "lora_started_reporting": EVENT_LORA_REPORTING,
 }
 """The event each trigger type waits for."""
+TRIGGER_EVENT_DATA: Final[dict[str, dict[str, object]]] = {
+    "lora_stopped_reporting": {"reporting": False},
+    "lora_started_reporting": {"reporting": True},
+}
+"""What else the event's data must hold, beyond the device."""
 
 TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
     {probatio.Required(CONF_TYPE): probatio.In(TRIGGER_EVENTS)}
@@ -76,7 +84,10 @@ async def async_attach_trigger(
         {
             CONF_PLATFORM: CONF_EVENT,
             event_trigger.CONF_EVENT_TYPE: TRIGGER_EVENTS[config[CONF_TYPE]],
-            CONF_EVENT_DATA: {CONF_DEVICE_ID: config[CONF_DEVICE_ID]},
+            CONF_EVENT_DATA: {
+                CONF_DEVICE_ID: config[CONF_DEVICE_ID],
+                **TRIGGER_EVENT_DATA.get(config[CONF_TYPE], {}),
+            },
         }
     )
     return await event_trigger.async_attach_trigger(

@@ -16,6 +16,7 @@ from homeassistant.const import (
 )
 
 from .const import CONF_AS_ID, CONF_AS_KEY, CONF_LRC_URL, CONF_WEBHOOK_ID, DOMAIN
+from .lora_readings import device_to_json
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -44,6 +45,9 @@ TO_REDACT = {
     "ip_address",
     "country",
     "operator",
+    # Where a LoRa device is (GPS readings)
+    "latitude",
+    "longitude",
 }
 
 
@@ -80,6 +84,11 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Everything the entry knows, with credentials and personal data redacted."""
     data = entry.runtime_data
+    readings: dict[str, Any] = {}
+    if data.readings is not None:
+        readings["readings"] = {
+            eui: device_to_json(device) for eui, device in data.readings.devices.items()
+        }
     return async_redact_data(
         {
             "entry": {"data": dict(entry.data), "options": dict(entry.options)},
@@ -91,7 +100,8 @@ async def async_get_config_entry_diagnostics(
                 if data.imei_watch is not None
                 else {}
             ),
-        },
+        }
+        | readings,
         TO_REDACT,
     )
 
@@ -104,8 +114,13 @@ async def async_get_device_diagnostics(
     """Return what each coordinator knows of one SIM or LoRa device, redacted."""
     data = entry.runtime_data
     item_ids = {item_id for domain, item_id in device.identifiers if domain == DOMAIN}
+    known = data.readings.devices if data.readings is not None else {}
+    readings: dict[str, Any] = {}
+    for eui in item_ids & known.keys():
+        readings["readings"] = device_to_json(known[eui])
     return async_redact_data(
-        {
+        readings
+        | {
             name: asdict(item)
             for name, coordinator in (
                 ("sim", data.sims),

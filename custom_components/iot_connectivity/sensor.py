@@ -16,8 +16,10 @@ from homeassistant.const import (
     SIGNAL_STRENGTH_DECIBELS,
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     EntityCategory,
+    Platform,
     UnitOfInformation,
 )
+from homeassistant.util import dt as dt_util
 
 from .api.models import (
     AlarmSeverity,
@@ -30,6 +32,7 @@ from .api.models import (
     SimSession,
     SimStatus,
 )
+from .api.reading_types import Quantity, Reading
 from .const import (
     ENTITY_GROUP_LORA_ALARMS,
     ENTITY_GROUP_LORA_SIGNAL,
@@ -45,6 +48,7 @@ from .entity import (
     async_add_item_entities,
 )
 from .forecast import DATA as FORECAST_DATA, SMS as FORECAST_SMS
+from .lora_readings import LoraReadingEntity, async_add_reading_entities
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -442,6 +446,9 @@ async def async_setup_entry(
         async_add_account_entities(
             data.lora, API_QUOTA_SENSORS, IoTConnectivitySensor, async_add_entities
         )
+    async_add_reading_entities(
+        hass, entry, Platform.SENSOR, LoraReadingSensor, async_add_entities
+    )
     if data.plans is not None:
         async_add_item_entities(
             data.plans, PLAN_SENSORS, IoTConnectivitySensor, async_add_entities
@@ -501,3 +508,31 @@ class QuotaForecastSensor(IoTConnectivitySensor):
             return None
         kind = self.entity_description.key.removesuffix("_quota_runs_out")
         return forecast.runs_out(self.item_id, kind, self.value.quota)
+
+
+class LoraReadingSensor(LoraReadingEntity, SensorEntity):
+    """A number, moment or text that a LoRa device reports."""
+
+    def __init__(
+        self, entry: IoTConnectivityConfigEntry, eui: str, reading: Reading
+    ) -> None:
+        """Take the device class, unit and state class of the reading's kind."""
+        super().__init__(entry, eui, reading)
+        kind = self._kind
+        self._attr_device_class = kind.device_class
+        self._attr_native_unit_of_measurement = kind.unit
+        self._attr_state_class = kind.state_class
+        self._attr_suggested_display_precision = kind.precision
+
+    @property
+    @override
+    def native_value(self) -> StateType | datetime:
+        reading = self.reading
+        value = reading.value
+        if reading.quantity is Quantity.TIMESTAMP and isinstance(value, int | float):
+            return dt_util.utc_from_timestamp(value)
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, int | float | str):
+            return value
+        return None

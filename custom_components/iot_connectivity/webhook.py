@@ -632,6 +632,8 @@ class LoraReceiver(PushReceiver):
             EVENT_LORA_UPLINK, uplink.eui, UPLINK_EVENT_KEY, EVENT_TYPE_UPLINK, data
         )
         self._remember(key)
+        if (readings := self.entry.runtime_data.readings) is not None:
+            readings.async_uplink(uplink)
 
     def _verify(self, query: str, body: Any) -> None:
         """Refuse an uplink without the AS key's Token, or signed too long ago."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from unittest.mock import PropertyMock, patch
@@ -13,17 +14,21 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
-from pytest_homeassistant_custom_component.common import async_mock_service
+from pytest_homeassistant_custom_component.common import (
+    async_fire_time_changed,
+    async_mock_service,
+)
 
 from custom_components.iot_connectivity.api.models import Provider
 from iot_emulator import infobip, kpn_lora, tmobile
 
-from .conftest import device_id, state_of
+from .conftest import AS_ID, AS_KEY, device_id, state_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     import aiohttp
+    from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant, ServiceCall
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -297,3 +302,67 @@ async def test_sim_moved_suspends_but_keeps_the_imei_lock(
 
     assert record["status"] == "Disabled"
     assert record["imei_lock"] is True
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
+async def test_lora_stopped_reporting(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+) -> None:
+    """A device that misses its interval creates a notification (the default
+    action); its next uplink does too when asked for, and not otherwise."""
+    notifications: list[ServiceCall] = async_mock_service(
+        hass, "persistent_notification", "create"
+    )
+    started = async_mock_service(hass, "test", "started")
+    eui = "0059AC0000170311"
+    await use_blueprints(
+        hass,
+        ("lora_stopped_reporting.yaml", {"devices": [device_id(hass, eui)]}),
+        (
+            "lora_stopped_reporting.yaml",
+            {
+                "also_started": True,
+                "actions": [
+                    {
+                        "condition": "template",
+                        "value_template": "{{ reporting }}",
+                    },
+                    {"action": "test.started", "data": {"device": "{{ device_name }}"}},
+                ],
+            },
+        ),
+    )
+
+    async def push(fcnt_up: int) -> None:
+        status = await kpn_lora.push_uplink(
+            http_session,
+            webhook_url,
+            as_id=AS_ID,
+            as_key=AS_KEY,
+            dev_eui=eui,
+            fport=1,
+            payload_hex="00",
+            fcnt_up=fcnt_up,
+        )
+        assert status == 200
+        await hass.async_block_till_done()
+
+    await push(1)
+    freezer.tick(timedelta(minutes=15))
+    await push(2)
+    freezer.tick(timedelta(minutes=2 * 15 + 5, seconds=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert [call.data for call in notifications] == [
+        {"title": "LoRa device stopped reporting", "message": "Test Device via API"}
+    ]
+    assert started == []
+
+    await push(3)
+
+    assert len(notifications) == 1
+    assert [call.data for call in started] == [{"device": "Test Device via API"}]

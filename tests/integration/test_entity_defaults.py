@@ -57,12 +57,13 @@ ENABLED_BY_DEFAULT: Final[dict[Provider, set[tuple[Platform, str]]]] = {
     Provider.KPN_LORA: {
         (Platform.SENSOR, "health_state"),
         (Platform.SENSOR, "last_rssi"),
-        (Platform.SENSOR, "last_snr"),
         (Platform.SENSOR, "battery"),
         (Platform.BINARY_SENSOR, "alarm"),
-        (Platform.SENSOR, "alarm_severity"),
         (Platform.SENSOR, "last_uplink"),
         (Platform.EVENT, "uplink"),
+        # Issue 14: in place of last_snr and alarm_severity (the alarm's attributes)
+        (Platform.BINARY_SENSOR, "reporting"),
+        (Platform.SELECT, "payload_format"),
     },
 }
 """Per provider, the (platform, key) of every entity of an item enabled by default."""

@@ -95,7 +95,16 @@ async def our_triggers(hass: HomeAssistant, device: str) -> list[str]:
     ("provider", "item_id", "types"),
     [
         (Provider.TMOBILE_EASY_CONNECT, TMOBILE_SIM, ["sms_received", "sim_moved"]),
-        (Provider.KPN_LORA, LORA_DEVICE, ["lora_uplink", "lora_alarm"]),
+        (
+            Provider.KPN_LORA,
+            LORA_DEVICE,
+            [
+                "lora_uplink",
+                "lora_alarm",
+                "lora_stopped_reporting",
+                "lora_started_reporting",
+            ],
+        ),
         (Provider.KPN_IOT_SIM, KPN_SIM, ["sim_moved"]),
     ],
 )

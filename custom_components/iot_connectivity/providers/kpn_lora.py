@@ -83,5 +83,13 @@ SPEC: Final = ProviderSpec(
     create_client=_client,
     remembered=_activation,
     push=PushKind.LORA_UPLINKS,
-    device_triggers=("lora_uplink", "lora_alarm"),
+    device_triggers=(
+        "lora_uplink",
+        "lora_alarm",
+        "lora_stopped_reporting",
+        "lora_started_reporting",
+    ),
+    # Room for Reporting and the payload format (a device's cap of enabled
+    # entities): the alarm binary sensor lists the severity too.
+    disabled_by_default=frozenset({"last_snr", "alarm_severity"}),
 )
