@@ -65,12 +65,19 @@ async def set_up(
     return entry.state
 
 
+NOT_POLLED = ("_reporting", "_payload_format", "_reporting_interval")
+"""Keys of a LoRa device's entities that pushes and the user feed, not polls:
+they stay available while the provider fails (so do its readings)."""
+
+
 def entity_ids(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
-    """The enabled entities of ``entry``."""
+    """The enabled entities of ``entry`` that polls feed."""
     return {
         entity.entity_id
         for entity in er.async_entries_for_config_entry(
             er.async_get(hass), entry.entry_id
         )
         if not entity.disabled
+        and not entity.unique_id.endswith(NOT_POLLED)
+        and "_reading_" not in entity.unique_id
     }
