@@ -724,27 +724,28 @@ What to try first:
      see their SMS / Uplink events. The 1NCE account (the fifth provider, on
      T-Mobile's API family) shows quota, usage and connectivity like T-Mobile.
   4. Developer tools > Actions > "IoT Connectivity: Send SMS" to that SIM.
-  5. LoRa device "Alarm device 41201" has stopped reporting: within about three
+  5. The T-Mobile and 1NCE demo SIMs show "Data quota runs out" (after three
+     usage reads) and their network events. Developer tools > Statistics lists their daily use
+     ("Weather station Utrecht data used"); a Statistics graph card of it (bar
+     chart, period day, "change") shows it per day since last month began.
+  6. LoRa device "Alarm device 41201" has stopped reporting: within about three
      minutes it raises a new "No uplink activity" alarm (its Alarm sensor lists
      the open alarms); the older example alarms clear after about six minutes.
-  6. LoRa sensors with decoded readings, pushed every minute: "Living room
+  7. LoRa sensors with decoded readings, pushed every minute: "Living room
      climate" (temperature, humidity, battery) and "Front door" (a contact
      that opens and closes) in Cayenne LPP, "Bike tracker" (GPS: see it move on
      the map), and "Cellar climate", whose ThingPark driver decodes its payload.
      The demo sets the Cayenne devices' Payload format to Cayenne LPP.
      "Cellar climate" stops reporting after a few minutes: its Reporting
      sensor turns off while its readings keep their last values.
-  7. KPN LoRa options > "Receive uplinks: create a routing profile": Home
+  8. KPN LoRa options > "Receive uplinks: create a routing profile": Home
      Assistant creates a routing profile to its webhook, with its own keys.
-  8. After --imei-change-after seconds the KPN SIM "Pumping station Zeeburg"
+  9. After --imei-change-after seconds the KPN SIM "Pumping station Zeeburg"
      moves to another device: "SIM moved to another device" triggers, its IMEI
      changed sensor turns on, and its Acknowledge IMEI change button clears it.
-  9. Blueprints to import: blueprints/automation/iot_connectivity/ (suspend a
-     SIM on data used, notify on a LoRa alarm, notify on an SMS).
-  7. Those two SIMs show "Data quota runs out" (after three usage reads) and
-     their network events. Developer tools > Statistics lists their daily use
-     ("Weather station Utrecht data used"); a Statistics graph card of it (bar
-     chart, period day, "change") shows it per day since last month began.
+  10. Blueprints to import: blueprints/automation/iot_connectivity/ (suspend
+      a SIM on data used, notify on a LoRa alarm, on an SMS, on a SIM that
+      moved, on a LoRa device that stopped reporting).
 Time {pace} on the emulator. Ctrl-C stops both.
 """
 
