@@ -88,8 +88,8 @@ ACKNOWLEDGE_ALARM_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_ALARM_REF): cv.string,
     }
 )
-TOP_UP_SCHEMA = probatio.Schema({probatio.Required(ATTR_DEVICE_ID): DEVICES})
-ACKNOWLEDGE_IMEI_CHANGE_SCHEMA = TOP_UP_SCHEMA
+DEVICES_SCHEMA = probatio.Schema({probatio.Required(ATTR_DEVICE_ID): DEVICES})
+"""Actions that take devices and nothing else (top-up, acknowledge an IMEI change)."""
 SET_SIM_LABEL_SCHEMA = probatio.Schema(
     {
         probatio.Required(ATTR_DEVICE_ID): DEVICES,
@@ -381,7 +381,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
-        DOMAIN, SERVICE_TOP_UP, _async_top_up, schema=TOP_UP_SCHEMA
+        DOMAIN, SERVICE_TOP_UP, _async_top_up, schema=DEVICES_SCHEMA
     )
     hass.services.async_register(
         DOMAIN, SERVICE_SET_SIM_LABEL, _async_set_sim_label, schema=SET_SIM_LABEL_SCHEMA
@@ -390,5 +390,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_ACKNOWLEDGE_IMEI_CHANGE,
         _async_acknowledge_imei_change,
-        schema=ACKNOWLEDGE_IMEI_CHANGE_SCHEMA,
+        schema=DEVICES_SCHEMA,
     )
