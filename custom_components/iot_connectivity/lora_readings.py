@@ -13,13 +13,17 @@ last value and tells the entities:
 
 What is known survives a restart, in a store per entry (written a few seconds
 after a change): each device's readings and last values, its payload format,
-its reporting interval override and the times of its recent uplinks. Reading
-entities are created from it at setup and show their last value at once.
+its reporting interval override, the times of its recent uplinks and whether
+it reported. Reading entities are created from it at setup and show their last
+value at once.
 
 Reporting: a device is expected to report every *interval*, the median of the
 gaps between its recent uplinks, unless the user set one. It stops reporting
 once :data:`MISSED_INTERVALS` intervals plus :data:`REPORTING_MARGIN` passed
 since its last uplink. One timer per entry waits for the earliest deadline.
+A device that went quiet while Home Assistant was stopped (or the entry
+unloaded) is judged again at setup: its change from the stored state fires the
+reporting event then, once.
 """
 
 from __future__ import annotations
@@ -335,9 +339,12 @@ def _reading_from_json(key: str, data: Any) -> Reading:
 
 
 def _device_from_json(data: Any) -> DeviceReadings:
+    """The stored device; :attr:`DeviceReadings.reporting` as it was stored."""
     if not isinstance(data, Mapping):
         raise TypeError("not a device")
     device = DeviceReadings()
+    reporting = data.get("reporting")
+    device.reporting = reporting if isinstance(reporting, bool) else None
     readings = data.get("readings")
     for key, reading in (readings if isinstance(readings, Mapping) else {}).items():
         try:
@@ -376,6 +383,7 @@ def device_to_json(device: DeviceReadings) -> dict[str, Any]:
         "format": device.payload_format,
         "interval": device.interval_override,
         "uplinks": [moment.isoformat() for moment in device.uplinks],
+        "reporting": device.reporting,
     }
 
 
@@ -417,10 +425,13 @@ class LoraReadings:
         return device
 
     async def async_load(self) -> None:
-        """Take up the stored readings; judge who reports now, silently.
+        """Take up the stored readings; judge who reports now.
 
-        Devices the provider no longer lists are forgotten (their device and
-        entities are removed too).
+        A device whose state differs from the stored one (it went quiet while
+        the entry was not loaded) fires the reporting event, as if the timer
+        had seen it; a device stored without a state (older store) is judged
+        silently. Devices the provider no longer lists are forgotten (their
+        device and entities are removed too).
         """
         stored = await self._store.async_load() or {}
         devices = stored.get("devices")
@@ -435,8 +446,13 @@ class LoraReadings:
             except TypeError as err:
                 LOGGER.debug("Skipped stored readings of %s: %s", eui, err)
                 continue
-            device.reporting = device.reporting_now(now)
             self.devices[eui] = device
+            if device.reporting is None:
+                device.reporting = device.reporting_now(now)
+            else:
+                self._async_set_reporting(
+                    eui, device, reporting=device.reporting_now(now)
+                )
         self._async_schedule_check()
 
     async def async_unload(self) -> None:
@@ -474,6 +490,12 @@ class LoraReadings:
         self._async_schedule_save()
         if device.payload_format is PayloadFormat.NONE:
             return
+        if uplink.decode_error and device.payload_format is PayloadFormat.AUTOMATIC:
+            LOGGER.debug(
+                "Uplink of %s not decoded by ThingPark's driver: %s",
+                eui,
+                uplink.decode_error,
+            )
         try:
             readings = decode_uplink(uplink, device.payload_format)
         except PayloadError as err:
@@ -527,10 +549,11 @@ class LoraReadings:
     def _async_set_reporting(
         self, eui: str, device: DeviceReadings, *, reporting: bool | None
     ) -> None:
-        """Set the device's reporting state; a change fires the event."""
+        """Set the device's reporting state; a change fires the event (and is stored)."""
         before, device.reporting = device.reporting, reporting
         if before == reporting:
             return
+        self._async_schedule_save()
         async_dispatcher_send(self.hass, reporting_signal(self.entry.entry_id, eui))
         if before is None or reporting is None:
             return

@@ -380,6 +380,42 @@ async def test_reporting_learned_off_and_on(
     ]
 
 
+async def test_stopped_reporting_while_unloaded(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    push: Pusher,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A device that went quiet while the entry was unloaded fires the
+    trigger once at the next setup, and its Reporting is off."""
+    calls = async_mock_service(hass, "test", "automation")
+    await automate(hass, "lora_stopped_reporting", "lora_started_reporting")
+    events = async_capture_events(hass, EVENT_LORA_REPORTING)
+    interval = timedelta(minutes=10)
+    await push(hass, TEMPERATURE_27_2)
+    await tick(hass, freezer, interval)
+    await push(hass, TEMPERATURE_27_2)
+    assert state_of(hass, REPORTING).state == STATE_ON
+    entry_id = init_integration.entry_id
+
+    assert await hass.config_entries.async_unload(entry_id)
+    await hass.async_block_till_done()
+    freezer.tick(MISSED_INTERVALS * interval + REPORTING_MARGIN + timedelta(minutes=1))
+    assert await hass.config_entries.async_setup(entry_id)
+    await hass.async_block_till_done()
+
+    assert state_of(hass, REPORTING).state == STATE_OFF
+    assert [call.data for call in calls] == [{"type": "lora_stopped_reporting"}]
+    assert [event.data["reporting"] for event in events] == [False]
+    assert events[0].data["device_id"] == device_id(hass, EUI)
+
+    # Stored as off now: the next setup finds no change, and fires nothing.
+    assert await hass.config_entries.async_reload(entry_id)
+    await hass.async_block_till_done()
+    assert state_of(hass, REPORTING).state == STATE_OFF
+    assert len(calls) == 1
+
+
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_interval_override_changes_the_rule(
     hass: HomeAssistant,
@@ -680,6 +716,39 @@ async def test_encrypted_payload_not_decoded(
     assert len(ours) == 1
     assert "encrypted" in ours[0].getMessage()
     assert not [record for record in caplog.records if record.exc_info]
+
+
+async def test_driver_decode_error_logged(
+    hass: HomeAssistant,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ThingPark's driver error is logged at debug level, in one line with
+    the device's EUI; no reading appears."""
+    published = published_uplink("iot_flow_decode_error")
+    caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
+
+    await push_with(
+        hass,
+        http_session,
+        webhook_url,
+        {"payloadDecodedError": published["payloadDecodedError"]},
+        published["payload_hex"],
+    )
+
+    assert reading_entities(hass) == []
+    ours = [
+        record
+        for record in caplog.records
+        if record.name == LOGGER_NAME and "driver" in record.getMessage()
+    ]
+    assert len(ours) == 1
+    assert ours[0].levelno == logging.DEBUG
+    message = ours[0].getMessage()
+    assert EUI in message
+    assert "com-5002: driver internal error: Error: Invalid fPort!" in message
+    assert "\n" not in message
 
 
 async def test_readings_beyond_the_entry_limit_start_disabled(
