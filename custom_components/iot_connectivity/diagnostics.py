@@ -15,7 +15,14 @@ from homeassistant.const import (
     CONF_USERNAME,
 )
 
-from .const import CONF_AS_ID, CONF_AS_KEY, CONF_LRC_URL, CONF_WEBHOOK_ID, DOMAIN
+from .const import (
+    CONF_AS_ID,
+    CONF_AS_KEY,
+    CONF_LRC_URL,
+    CONF_ROUTING_PROFILE,
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+)
 from .lora_readings import device_to_json
 
 if TYPE_CHECKING:
@@ -33,6 +40,9 @@ TO_REDACT = {
     CONF_CLIENT_SECRET,
     CONF_LRC_URL,
     CONF_PASSWORD,
+    # A routing profile's id names the account (TWA_<customer id>.<n>), on the
+    # entry and on each device
+    CONF_ROUTING_PROFILE,
     CONF_URL,
     CONF_USERNAME,
     CONF_WEBHOOK_ID,
@@ -45,9 +55,11 @@ TO_REDACT = {
     "ip_address",
     "country",
     "operator",
-    # Where a LoRa device is (GPS readings)
+    # Where a LoRa device is (GPS readings: every part of a position)
     "latitude",
     "longitude",
+    "altitude",
+    "accuracy",
 }
 
 
