@@ -23,9 +23,9 @@ from .coordinator import (
     hub_identifier,
     traffic_groups,
 )
-from .forecast import async_attach_forecast
+from .forecast import async_attach_forecast, async_remove_forecast_store
 from .helpers import async_delete_entry_issues, setup_error
-from .history import async_attach_history
+from .history import async_attach_history, async_remove_history_store
 from .imei_watch import async_remove_imei_store, async_watch_imeis
 from .lora_readings import LoraReadings, async_remove_readings_store
 from .providers import spec_of
@@ -133,9 +133,11 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: IoTConnectivityConfigEntry
 ) -> None:
-    """Remove the entry's cloudhook, its repair issues and its IMEI baselines."""
+    """Remove the entry's cloudhook, its repair issues and what it stored."""
     async_delete_entry_issues(hass, entry)
     await async_remove_imei_store(hass, entry)
+    await async_remove_forecast_store(hass, entry)
+    await async_remove_history_store(hass, entry)
     if CONF_WEBHOOK_ID in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
         await async_remove_push_store(hass, entry)

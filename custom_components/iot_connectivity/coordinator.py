@@ -446,7 +446,9 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         self._bulk_read_at = -math.inf
         self._read_first: set[str] = set()
         self.read_hooks: list[TrafficReadHook] = []
-        """Told of each read (quota forecast, usage history)."""
+        """Told of each read (quota forecast, usage history), once its data is set."""
+        self._read: tuple[Mapping[str, SimUsage], Mapping[str, SimQuota]] | None = None
+        """The usage and quotas of the refresh under way, for the read hooks."""
         self.history_since: Callable[[str], date] | None = None
         """The first day to read a SIM's daily usage from, where kept."""
         self.event_sims: set[str] = set()
@@ -533,7 +535,7 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
                 i for i in turn if i in self.event_sims and i not in due
             )
         read = iccids if read_bulk and self._groups - self._spread_groups else turn
-        self._tell_read_hooks(usage, quotas)
+        self._read = (usage, quotas)
         # The SIM list as it is now: it may have changed while these reads ran.
         listed = self._sims.data.sims
         previous = self.data.sims if self.data is not None else {}
@@ -559,6 +561,19 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             # An unchanged SIM keeps its object, so its entities see no change.
             traffic[iccid] = old if old == new else new
         return TrafficData(sims=traffic)
+
+    @override
+    @callback
+    def _async_refresh_finished(self) -> None:
+        """Tell the read hooks what was read, now that the coordinator has it.
+
+        What they tell their entities then (the forecast) agrees with the
+        coordinator's data: an entity writes its state once, not before and
+        after the data changed.
+        """
+        if (read := self._read) is not None:
+            self._read = None
+            self._tell_read_hooks(*read)
 
     def _tell_read_hooks(
         self, usage: Mapping[str, SimUsage], quotas: Mapping[str, SimQuota]

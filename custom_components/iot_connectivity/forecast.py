@@ -53,6 +53,10 @@ STORAGE_VERSION: Final = 1
 
 DATA: Final = "data"
 SMS: Final = "sms"
+"""The kinds of quota (and of daily usage, :mod:`.history`)."""
+
+type _Series = dict[str, dict[str, list[list[float]]]]
+"""Per ICCID, per kind: the samples."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +133,17 @@ def runs_out(
     return max(moment, now)
 
 
+def _store(hass: HomeAssistant, entry_id: str) -> Store[_Series]:
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.forecast")
+
+
 class QuotaForecast:
     """The quota samples of an entry's SIMs, kept across restarts."""
 
     def __init__(self, hass: HomeAssistant, entry: IoTConnectivityConfigEntry) -> None:
         """Keep the samples in a store of the entry."""
-        self._store: Store[dict[str, dict[str, list[list[float]]]]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.forecast"
-        )
-        self._series: dict[str, dict[str, list[list[float]]]] = {}
+        self._store = _store(hass, entry.entry_id)
+        self._series: _Series = {}
         self._listeners: dict[str, set[CALLBACK_TYPE]] = {}
 
     async def async_load(self) -> None:
@@ -204,3 +210,10 @@ async def async_attach_forecast(
     traffic.read_hooks.append(forecast.async_record)
     entry.async_on_unload(forecast.async_save)
     return forecast
+
+
+async def async_remove_forecast_store(
+    hass: HomeAssistant, entry: IoTConnectivityConfigEntry
+) -> None:
+    """Forget the quota samples of a removed entry."""
+    await _store(hass, entry.entry_id).async_remove()

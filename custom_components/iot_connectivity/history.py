@@ -25,8 +25,10 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import InformationConverter
 
+from .api.management_api import BYTES_PER_MB
 from .api.models import Capability
 from .const import DOMAIN, ENTITY_GROUP_USAGE
+from .forecast import DATA, SMS
 
 if TYPE_CHECKING:
     from homeassistant.components.recorder.models import StatisticData
@@ -38,12 +40,8 @@ if TYPE_CHECKING:
         TrafficCoordinator,
     )
 
-BYTES_PER_MB: Final = 1_000_000
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 10.0
-
-DATA: Final = "data"
-SMS: Final = "sms"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +82,10 @@ def backfill_start(today: date) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
+def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, dict[str, Any]]]:
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.history")
+
+
 class UsageHistory:
     """Imports the daily usage of an entry's SIMs into long-term statistics."""
 
@@ -96,9 +98,7 @@ class UsageHistory:
         """Keep the running sums in a store of the entry; name SIMs as ``sims`` does."""
         self._hass = hass
         self._sims_coordinator = sims
-        self._store: Store[dict[str, dict[str, Any]]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.history"
-        )
+        self._store = _store(hass, entry.entry_id)
         self._sims: dict[str, dict[str, Any]] = {}
         """By ICCID: ``day`` (ISO date) last imported, and per kind ``base``
         (the sum before that day) and ``value`` (that day's usage)."""
@@ -215,3 +215,10 @@ async def async_attach_history(
     traffic.read_hooks.append(history.async_record)
     entry.async_on_unload(history.async_save)
     return history
+
+
+async def async_remove_history_store(
+    hass: HomeAssistant, entry: IoTConnectivityConfigEntry
+) -> None:
+    """Forget the running sums of a removed entry (its statistics stay)."""
+    await _store(hass, entry.entry_id).async_remove()

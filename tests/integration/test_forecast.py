@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import STATE_UNKNOWN, Platform
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNKNOWN, Platform
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.iot_connectivity.api.models import Provider
 from custom_components.iot_connectivity.const import (
     CONF_USAGE_INTERVAL,
+    DOMAIN,
     INTERVAL_BOUNDS,
 )
 from custom_components.iot_connectivity.forecast import (
@@ -25,7 +29,7 @@ from .conftest import FROZEN_TIME, state_of
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
-    from homeassistant.core import HomeAssistant
+    from homeassistant.core import Event, EventStateChangedData, HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     from iot_emulator.server import EmulatorServer
@@ -217,3 +221,78 @@ def test_runs_out_never_before_now() -> None:
     start = NOW.timestamp() - 86_000
     series = [[start + i * 600, 30.0 - i * 10, 100.0] for i in range(3)]
     assert runs_out(series, NOW, None) == NOW
+
+
+@pytest.mark.freeze_time(FROZEN_TIME)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_removing_the_entry_forgets_the_samples(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    emulator: EmulatorServer,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The samples are kept until the account is removed."""
+    await use_for(hass, freezer, emulator, 1)
+    key = f"{DOMAIN}.{init_integration.entry_id}.forecast"
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert ICCID in hass_storage[key]["data"]
+
+    assert await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert key not in hass_storage
+
+
+def forecast_states(events: list[Event[EventStateChangedData]]) -> list[str]:
+    """The states the data forecast sensor was written with."""
+    return [
+        state.state
+        for event in events
+        if event.data["entity_id"] == DATA_FORECAST
+        and (state := event.data["new_state"]) is not None
+    ]
+
+
+@pytest.mark.freeze_time(FROZEN_TIME)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_one_read_writes_the_forecast_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: EmulatorServer,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A read that changes the forecast writes it once, with the quota just read.
+
+    Here the read shows faster use, and brings the bundle's expiry before the
+    moment it would run out: the forecast goes from a moment to unknown,
+    without a write of the earlier moment that the new sample and the
+    previous quota (its later expiry) make first.
+    """
+    await use_for(hass, freezer, emulator, 3)
+    assert state_of(hass, DATA_FORECAST).state != STATE_UNKNOWN
+    writes = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    quota = emulator.tmobile.sims[ICCID].quota_data
+    quota["volume"] = data_left_mb(emulator) - 20.0
+    quota["expiry_date"] = "2026-11-17T00:00:00.000Z"
+    await use_for(hass, freezer, emulator, 1)
+
+    assert forecast_states(writes) == [STATE_UNKNOWN]
+
+
+@pytest.mark.freeze_time(FROZEN_TIME)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_read_without_change_writes_no_forecast(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: EmulatorServer,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A read that leaves the forecast as it was writes nothing."""
+    writes = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    await use_for(hass, freezer, emulator, 1)
+
+    assert state_of(hass, DATA_FORECAST).state == STATE_UNKNOWN
+    assert forecast_states(writes) == []

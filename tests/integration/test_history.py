@@ -280,3 +280,23 @@ async def test_month_boundary_finishes_the_last_day(
         (date(2026, 11, 30), 4.0, 104.0),
         (date(2026, 12, 1), 0.25, 104.25),
     ]
+
+
+@pytest.mark.freeze_time(FROZEN_TIME)
+async def test_removing_the_entry_forgets_the_sums(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    emulator: EmulatorServer,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The running sums are kept until the account is removed."""
+    await set_up(hass, emulator, mock_config_entry)
+    key = f"iot_connectivity.{mock_config_entry.entry_id}.history"
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    assert ICCID in hass_storage[key]["data"]
+
+    assert await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert key not in hass_storage
