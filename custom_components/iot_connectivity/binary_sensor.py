@@ -217,11 +217,17 @@ class ImeiChangedBinarySensor(
         return {"detected_at": change.detected_at}
 
 
-REPORTING = IoTConnectivityBinarySensorEntityDescription[LoraDeviceState](
+@dataclass(frozen=True, kw_only=True)
+class ReportingDescription(
+    IoTConnectivityEntityDescription[Any], BinarySensorEntityDescription
+):
+    """The Reporting binary sensor of a LoRa device: its state is the readings'."""
+
+
+REPORTING = ReportingDescription(
     key="reporting",
     translation_key="reporting",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
-    is_on_fn=lambda _: None,
 )
 """Whether a LoRa device still sends uplinks as often as it used to (or was set to)."""
 
@@ -232,7 +238,7 @@ class LoraReportingBinarySensor(LoraDeviceEntity, BinarySensorEntity):
     Unknown until an interval is known: two uplinks apart, or one set.
     """
 
-    entity_description: IoTConnectivityBinarySensorEntityDescription[Any]
+    entity_description: ReportingDescription
 
     @property
     @override
