@@ -5,7 +5,9 @@ For providers whose SIMs report the IMEI of their device (capability
 differs from the last one known fires :data:`EVENT_SIM_MOVED` (the device
 trigger *SIM moved to another device*) and leaves the SIM with an open
 change: its *IMEI changed* problem sensor is on until the user acknowledges
-the change (button or action), which makes the new IMEI the baseline.
+the change (button or action), which makes the new IMEI the baseline. A SIM
+that returns to its baseline IMEI while its change is open moved back: that
+fires :data:`EVENT_SIM_MOVED` too, and closes the change.
 Baselines and open changes are kept in a store per entry, so they outlive a
 restart. A SIM that reports no IMEI has not changed.
 """
@@ -56,7 +58,8 @@ class ImeiChange:
 
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[_Stored]:
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.imei_watch.{entry_id}")
+    """The entry's store of IMEIs; private: IMEIs identify devices."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.imei_watch.{entry_id}", private=True)
 
 
 def imei_signal(entry_id: str, iccid: str) -> str:
@@ -80,6 +83,8 @@ class ImeiWatch:
         self._store = _store(hass, entry.entry_id)
         self.baselines: dict[str, str] = {}
         self.changes: dict[str, ImeiChange] = {}
+        self._learned = False
+        """Whether anything was learned since the entry was set up."""
 
     async def async_load(self) -> None:
         """Read the baselines and open changes kept before a restart."""
@@ -117,22 +122,31 @@ class ImeiWatch:
             last_known = change.new_imei if change is not None else baseline
             if imei == last_known:
                 continue
-            self.changes[iccid] = ImeiChange(
-                old_imei=baseline, new_imei=imei, detected_at=dt_util.utcnow()
-            )
+            if imei == baseline:
+                # Moved back: the change is over, nothing is left to acknowledge.
+                del self.changes[iccid]
+            else:
+                self.changes[iccid] = ImeiChange(
+                    old_imei=baseline, new_imei=imei, detected_at=dt_util.utcnow()
+                )
             learned = True
-            self.hass.bus.async_fire(
-                EVENT_SIM_MOVED,
-                {
-                    "device_id": sims.registry_device_id(iccid),
-                    "iccid": iccid,
-                    "old_imei": last_known,
-                    "new_imei": imei,
-                },
-            )
-            async_dispatcher_send(self.hass, imei_signal(self.entry.entry_id, iccid))
+            self._moved(iccid, last_known, imei)
         if learned:
             self._async_save()
+
+    @callback
+    def _moved(self, iccid: str, old_imei: str, new_imei: str) -> None:
+        """Announce a SIM seen with another IMEI; tell its problem sensor."""
+        self.hass.bus.async_fire(
+            EVENT_SIM_MOVED,
+            {
+                "device_id": self.sims.registry_device_id(iccid),
+                "iccid": iccid,
+                "old_imei": old_imei,
+                "new_imei": new_imei,
+            },
+        )
+        async_dispatcher_send(self.hass, imei_signal(self.entry.entry_id, iccid))
 
     def check_acknowledgeable(self, iccid: str, device: str) -> None:
         """Refuse to acknowledge a SIM (named ``device``) with no open change."""
@@ -163,16 +177,23 @@ class ImeiWatch:
             for iccid, change in self.changes.items()
         }
 
+    def _data(self) -> _Stored:
+        return {"baselines": dict(self.baselines), "changes": self._stored_changes()}
+
     @callback
     def _async_save(self) -> None:
-        """Write the store now: changes are rare, and must outlive a crash."""
-        data: _Stored = {
-            "baselines": dict(self.baselines),
-            "changes": self._stored_changes(),
-        }
-        self.entry.async_create_background_task(
-            self.hass, self._store.async_save(data), f"{self.entry.title} IMEI watch"
-        )
+        """Write the store at once: changes are rare, and must outlive a crash.
+
+        A delayed save of Home Assistant's, not a task of the entry: an unload
+        does not cancel it, and Home Assistant's final write flushes it.
+        """
+        self._learned = True
+        self._store.async_delay_save(self._data, 0)
+
+    async def async_unload(self) -> None:
+        """Write what was learned now: the entry set up again reads it at once."""
+        if self._learned:
+            await self._store.async_save(self._data())
 
     def diagnostics(self) -> dict[str, Any]:
         """How many baselines, and the open changes by ICCID (the caller redacts IMEIs)."""
@@ -190,6 +211,7 @@ async def async_watch_imeis(
     await watch.async_load()
     watch.async_check()
     entry.async_on_unload(sims.async_add_item_listener(watch.async_check))
+    entry.async_on_unload(watch.async_unload)
     return watch
 
 

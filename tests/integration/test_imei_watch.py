@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 from homeassistant.components.button.const import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -377,3 +380,69 @@ async def test_removing_the_entry_forgets_the_baselines(
     await hass.async_block_till_done()
 
     assert key not in hass_storage
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_IOT_SIM])
+async def test_moved_back_closes_the_change(
+    hass: HomeAssistant, emulator: EmulatorServer, init_integration: MockConfigEntry
+) -> None:
+    """Back in its first device, the SIM moved again, and nothing is left open."""
+    iccid, stem, first_imei = MOVED_SIM[Provider.KPN_IOT_SIM]
+    problem = f"binary_sensor.{stem}_imei_changed"
+    events = async_capture_events(hass, EVENT_SIM_MOVED)
+    emulator.kpn_sim.move_sim(iccid, NEW_IMEI)
+    await read_sims(hass, init_integration)
+    assert state_of(hass, problem).state == STATE_ON
+
+    emulator.kpn_sim.move_sim(iccid, first_imei)
+    await read_sims(hass, init_integration)
+
+    assert [(e.data["old_imei"], e.data["new_imei"]) for e in events] == [
+        (first_imei, NEW_IMEI),
+        (NEW_IMEI, first_imei),
+    ]
+    assert state_of(hass, problem).state == STATE_OFF
+    watch = watch_of(init_integration)
+    assert iccid not in watch.changes
+    assert watch.baselines[iccid] == first_imei
+    with pytest.raises(ServiceValidationError):
+        await acknowledge(hass, device_id(hass, iccid))
+
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, problem).state == STATE_OFF
+    assert len(events) == 2
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_IOT_SIM])
+async def test_acknowledge_right_before_a_reload_is_kept(
+    hass: HomeAssistant, emulator: EmulatorServer, init_integration: MockConfigEntry
+) -> None:
+    """The acknowledgement is written even when the entry unloads during the write."""
+    iccid, stem, _ = MOVED_SIM[Provider.KPN_IOT_SIM]
+    emulator.kpn_sim.move_sim(iccid, NEW_IMEI)
+    await read_sims(hass, init_integration)
+    write = Store._async_write_data
+
+    async def slow_write(store: Store[Any], data: dict[str, Any]) -> None:
+        """A write that takes a moment, as a disk's does."""
+        await asyncio.sleep(0)
+        await write(store, data)
+
+    with patch.object(Store, "_async_write_data", slow_write):
+        await acknowledge(hass, device_id(hass, iccid))
+        await hass.config_entries.async_reload(init_integration.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert state_of(hass, f"binary_sensor.{stem}_imei_changed").state == STATE_OFF
+    watch = watch_of(init_integration)
+    assert iccid not in watch.changes
+    assert watch.baselines[iccid] == NEW_IMEI
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_IOT_SIM])
+async def test_store_is_private(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """IMEIs identify devices: their store is left out of unencrypted backups."""
+    assert watch_of(init_integration)._store._private
