@@ -110,10 +110,28 @@ def test_every_file_is_an_automation_blueprint(name: str) -> None:
 async def test_suspend_sim_on_data_used(
     hass: HomeAssistant, emulator: EmulatorServer, init_integration: MockConfigEntry
 ) -> None:
-    """The SIM is suspended at the provider once its usage passes the limit."""
+    """The SIM is suspended at the provider once its usage passes the limit:
+    its own Active switch goes off, of all those picked."""
     prefix = f"{init_integration.unique_id}_{INFOBIP_ICCID}"
     data_used = unique_entity_id(hass, "sensor", f"{prefix}_data_used")
     active = unique_entity_id(hass, "switch", f"{prefix}_active")
+    switches = [
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(
+            er.async_get(hass), init_integration.entry_id
+        )
+        if entry.domain == "switch" and entry.unique_id.endswith("_active")
+    ]
+    others = [entity_id for entity_id in switches if entity_id != active]
+    assert others
+    # The other SIMs are active too: the automation must leave them so.
+    for record in emulator.infobip.sims.values():
+        record["status"] = infobip.ACTIVE
+    await init_integration.runtime_data.sims.async_refresh()
+    await hass.async_block_till_done()
+    assert [state_of(hass, entity_id).state for entity_id in switches] == ["on"] * len(
+        switches
+    )
     used_before = float(state_of(hass, data_used).state)
     suspended = async_mock_service(hass, "test", "suspended")
     await use_blueprints(
@@ -122,6 +140,7 @@ async def test_suspend_sim_on_data_used(
             "suspend_sim_on_data_used.yaml",
             {
                 "data_used": [data_used],
+                "active_switches": switches,
                 "limit": used_before + 1,
                 "actions": [
                     {
@@ -149,6 +168,9 @@ async def test_suspend_sim_on_data_used(
     await hass.async_block_till_done()
     assert emulator.infobip.sims[INFOBIP_ICCID]["status"] == infobip.SUSPENDED
     assert state_of(hass, active).state == "off"
+    assert [state_of(hass, entity_id).state for entity_id in others] == ["on"] * len(
+        others
+    )
     (call,) = suspended
     used = state_of(hass, data_used)
     sim = dr.async_get(hass).async_get(device_id(hass, INFOBIP_ICCID))
@@ -245,16 +267,24 @@ async def test_sim_moved(
     *,
     suspend: bool,
 ) -> None:
-    """A SIM in another device is announced, and suspended when asked."""
+    """A SIM in another device is announced, and suspended when asked: its
+    own Active switch only, of those picked."""
     notifications: list[ServiceCall] = async_mock_service(
         hass, "persistent_notification", "create"
     )
     other_sim = async_mock_service(hass, "test", "other_sim")
+    switches = [
+        unique_entity_id(hass, "switch", f"{init_integration.unique_id}_{iccid}_active")
+        for iccid in (KPN_ICCID, KPN_OTHER_ICCID)
+    ]
     await use_blueprints(
         hass,
         (
             "sim_moved.yaml",
-            {"sims": [device_id(hass, KPN_ICCID)], "suspend": suspend},
+            {
+                "sims": [device_id(hass, KPN_ICCID)],
+                **({"active_switches": switches} if suspend else {}),
+            },
         ),
         (
             "sim_moved.yaml",
@@ -265,6 +295,7 @@ async def test_sim_moved(
         ),
     )
 
+    other_state = emulator.kpn_sim.things[KPN_OTHER_ICCID]["State"]
     emulator.kpn_sim.move_sim(KPN_ICCID, "353456789012348")
     await init_integration.runtime_data.sims.async_refresh()
     await hass.async_block_till_done()
@@ -279,6 +310,7 @@ async def test_sim_moved(
     assert other_sim == []
     state = emulator.kpn_sim.things[KPN_ICCID]["State"]
     assert state == ("SUSPENDED" if suspend else "ACTIVE")
+    assert emulator.kpn_sim.things[KPN_OTHER_ICCID]["State"] == other_state
 
 
 @pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
@@ -286,15 +318,27 @@ async def test_sim_moved(
 async def test_sim_moved_suspends_but_keeps_the_imei_lock(
     hass: HomeAssistant, emulator: EmulatorServer, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Only the Active switch goes off: the SIM's IMEI lock stays on."""
+    """Only the Active switch goes off: the SIM's IMEI lock stays on, whatever
+    the entity ids (here those of a Dutch install: "Actief", "IMEI-slot")."""
     record = emulator.tmobile.sims[TMOBILE_ICCID].record
     record["imei_lock"] = True
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert state_of(hass, "switch.weather_station_utrecht_imei_lock").state == "on"
+    registry = er.async_get(hass)
+    prefix = f"{mock_config_entry.unique_id}_{TMOBILE_ICCID}"
+    active = "switch.weather_station_utrecht_actief"
+    lock = "switch.weather_station_utrecht_imei_slot"
+    for key, entity_id in (("active", active), ("imei_lock", lock)):
+        registry.async_update_entity(
+            unique_entity_id(hass, "switch", f"{prefix}_{key}"),
+            new_entity_id=entity_id,
+        )
+    await hass.async_block_till_done()
+    assert state_of(hass, lock).state == "on"
+    assert state_of(hass, active).state == "on"
     async_mock_service(hass, "persistent_notification", "create")
-    await use_blueprints(hass, ("sim_moved.yaml", {"suspend": True}))
+    await use_blueprints(hass, ("sim_moved.yaml", {"active_switches": [active]}))
 
     emulator.tmobile.move_sim(TMOBILE_ICCID, "353456789012348")
     await mock_config_entry.runtime_data.sims.async_refresh()
