@@ -410,3 +410,47 @@ async def test_lora_stopped_reporting(
 
     assert len(notifications) == 1
     assert [call.data for call in started] == [{"device": "Test Device via API"}]
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
+async def test_lora_stopped_reporting_while_unloaded(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    http_session: aiohttp.ClientSession,
+    webhook_url: str,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A device that went quiet while its entry was unloaded (or Home
+    Assistant stopped) is announced once at the next setup."""
+    notifications: list[ServiceCall] = async_mock_service(
+        hass, "persistent_notification", "create"
+    )
+    eui = "0059AC0000170311"
+    await use_blueprints(
+        hass, ("lora_stopped_reporting.yaml", {"devices": [device_id(hass, eui)]})
+    )
+    for fcnt_up in (1, 2):
+        status = await kpn_lora.push_uplink(
+            http_session,
+            webhook_url,
+            as_id=AS_ID,
+            as_key=AS_KEY,
+            dev_eui=eui,
+            fport=1,
+            payload_hex="00",
+            fcnt_up=fcnt_up,
+        )
+        assert status == 200
+        await hass.async_block_till_done()
+        freezer.tick(timedelta(minutes=15))
+
+    entry_id = init_integration.entry_id
+    assert await hass.config_entries.async_unload(entry_id)
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(hours=1))
+    assert await hass.config_entries.async_setup(entry_id)
+    await hass.async_block_till_done()
+
+    assert [call.data for call in notifications] == [
+        {"title": "LoRa device stopped reporting", "message": "Test Device via API"}
+    ]
