@@ -47,7 +47,7 @@ from iot_emulator.server import EmulatorServer
 from tests.integration.conftest import CREDENTIALS
 
 from .emulator_thread import EmulatorThread
-from .floor import EntityCount, floor_entry, floor_integration
+from .floor import TRIVIAL, EntityCount, floor_entry, floor_integration
 from .probes import (
     Answer,
     BlockingCallLog,
@@ -169,10 +169,19 @@ def registered(hass: HomeAssistant, entry_id: str) -> EntityCount:
     """The entities (and enabled ones) and devices an entry registered."""
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry_id)
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+    platforms: dict[str, list[int]] = {}
+    for entity in entities:
+        counts = platforms.setdefault(entity.domain, [0, 0])
+        counts[0] += 1
+        counts[1] += entity.disabled_by is None
     return EntityCount(
         entities=len(entities),
         enabled=sum(entity.disabled_by is None for entity in entities),
         devices=len(devices),
+        platforms=tuple(
+            (platform, counts[0], counts[1])
+            for platform, counts in sorted(platforms.items())
+        ),
     )
 
 
@@ -436,6 +445,7 @@ async def _measure(  # noqa: PLR0917 - the run's parts, each used
                 "entities": count.entities,
                 "enabled": count.enabled,
                 "devices": count.devices,
+                "platforms": [list(platform) for platform in count.platforms],
             },
         }
     memory_setup = memory_kib()
@@ -622,8 +632,9 @@ async def _simulate_day(
 async def bench_floor(hass: HomeAssistant, bench: Run) -> None:
     """Home Assistant adding as many trivial entities as each entry did."""
     with floor_integration(hass):
-        # As for the entries, the sensor component is set up beforehand.
-        await async_setup_component(hass, "sensor", {})
+        # As for the entries, the entity components are set up beforehand.
+        for platform in TRIVIAL:
+            await async_setup_component(hass, platform, {})
         for provider, figures in bench.results["providers"].items():
             bench.note(f"floor for {provider}")
             setup = figures["setup"]
@@ -631,6 +642,10 @@ async def bench_floor(hass: HomeAssistant, bench: Run) -> None:
                 entities=setup["entities"],
                 enabled=setup["enabled"],
                 devices=setup["devices"],
+                platforms=tuple(
+                    (name, entities, enabled)
+                    for name, entities, enabled in setup["platforms"]
+                ),
             )
             entry = floor_entry(count, str(provider))
             entry.add_to_hass(hass)
