@@ -34,6 +34,7 @@ from iot_emulator import infobip, management_api
 
 from .demo import ROOT, Demo, DemoProcess, exit_on_sigterm, leftovers, say
 from .processes import Process
+from .states import States
 from .stopping import STOP_CHECKS, stop_report
 
 CHROMIUM: Final = "/usr/bin/chromium"
@@ -48,6 +49,8 @@ CHROMIUM_ARGS: Final = (
 )
 SCREENSHOTS: Final = ROOT / "artifacts" / "e2e"
 VIEWPORT: Final[ViewportSize] = {"width": 1280, "height": 900}
+TALL: Final = 1150
+"""Pixels of a window tall enough for a LoRa device's page."""
 UI_TIMEOUT: Final = 30_000
 """Milliseconds a page may take to show what a step expects."""
 EMULATOR_TIMEOUT: Final = 30.0
@@ -64,6 +67,13 @@ ACCOUNT_NAMES: Final = (
 SIM_NAME: Final = "Weather station Utrecht"
 SIM_ICCID: Final = "8988280666000001234"
 SMS_TEXT: Final = "STATUS? (sent by the end-to-end test)"
+DEMO_OPTIONS: Final = ("--push-every", "31", "--imei-change-after", "15")
+"""A brisker demo: the LoRa sensors report every 31 s (a device's rhythm is
+learned from gaps of 30 s and more) and the KPN SIM moves 15 s after the start."""
+LORA_SENSOR: Final = "Living room climate"
+TRACKER: Final = "Bike tracker"
+MOVED_SIM: Final = "Pumping station Zeeburg"
+USAGE_STATISTIC: Final = f"{SIM_NAME} data used"
 
 
 @dataclass
@@ -75,6 +85,20 @@ class Run:
     screenshots: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     sim_device_id: str = ""
+    _states: States | None = None
+
+    @property
+    def states(self) -> States:
+        """Home Assistant's states, read as the demo user (logged in once)."""
+        if self._states is None:
+            self._states = States(self.demo.ha_url)
+        return self._states
+
+    def open_device(self, name: str) -> None:
+        """Open the page of the device named ``name``."""
+        device_id = self.states.device_id(name)
+        self.page.goto(self.url(f"/config/devices/device/{device_id}"))
+        expect(self.page.get_by_text(name, exact=True).first).to_be_visible()
 
     def shot(self, name: str) -> None:
         """Save a screenshot of the page as ``NN-name.png``."""
@@ -265,6 +289,109 @@ def send_sms(run: Run) -> None:
     run.shot("send-sms-action")
 
 
+def entity_row(page: Page, name: str) -> Locator:
+    """The row of the entity named ``name`` on a device page."""
+    return page.locator(
+        "hui-simple-entity-row, hui-sensor-entity-row, hui-select-entity-row, "
+        "hui-button-entity-row, hui-toggle-entity-row"
+    ).filter(has=page.get_by_text(name, exact=True))
+
+
+def lora_readings(run: Run) -> None:
+    """A Cayenne LPP sensor's page: decoded readings, Reporting, Payload format.
+
+    The demo sets the payload format; the next uplink brings the readings, and
+    the one after that a rhythm, so Reporting turns on.
+    """
+    states = run.states
+    for name, check in (
+        ("Temperature", lambda state: state["state"] not in ("unknown", "unavailable")),
+        ("Reporting", lambda state: state["state"] == "on"),
+        ("Payload format", lambda state: state["state"] == "cayenne_lpp"),
+    ):
+        domain = {"Reporting": "binary_sensor", "Payload format": "select"}.get(
+            name, "sensor"
+        )
+        states.wait_for(states.entity_id(LORA_SENSOR, domain, name), name, check)
+    page = run.page
+    run.open_device(LORA_SENSOR)
+    expect(entity_row(page, "Temperature")).to_contain_text(re.compile(r"\d °C"))
+    expect(entity_row(page, "Humidity")).to_contain_text(re.compile(r"\d+ ?%"))
+    expect(entity_row(page, "Battery")).to_contain_text(re.compile(r"\d+ ?%"))
+    expect(entity_row(page, "Reporting")).to_contain_text("Connected")
+    payload_format = entity_row(page, "Payload format")
+    expect(payload_format).to_contain_text("Cayenne LPP")
+    # Taller for the shot: the readings and the Configuration card below them.
+    page.set_viewport_size({**VIEWPORT, "height": TALL})
+    try:
+        expect(payload_format).to_be_in_viewport()
+        run.shot("lora-readings")
+    finally:
+        page.set_viewport_size(VIEWPORT)
+
+
+def tracker_position(run: Run) -> None:
+    """The GPS tracker's device tracker has a position; the map shows it."""
+    states = run.states
+    entity_id = states.entity_id(TRACKER, "device_tracker")
+    state = states.wait_for(
+        entity_id,
+        "a GPS position",
+        lambda state: (
+            state["attributes"].get("source_type") == "gps"
+            and isinstance(state["attributes"].get("latitude"), float)
+            and isinstance(state["attributes"].get("longitude"), float)
+        ),
+    )
+    page = run.page
+    page.goto(run.url("/map"))
+    page.get_by_text("Devices", exact=True).click()
+    name = state["attributes"]["friendly_name"]
+    page.get_by_text(name, exact=True).click()
+    # Offline, the map has no tiles: its marker and the tracker's card show.
+    expect(page.locator("ha-map")).to_be_visible()
+    expect(page.get_by_text("Away", exact=True).first).to_be_visible()
+    run.shot("tracker-map")
+
+
+def usage_history(run: Run) -> None:
+    """Developer tools > Statistics lists the back-filled daily use of a SIM."""
+    names = [
+        statistic.get("name")
+        for statistic in run.states.statistic_ids("sum")
+        if statistic["statistic_id"].startswith("iot_connectivity:")
+    ]
+    if USAGE_STATISTIC not in names:
+        msg = f"no statistic {USAGE_STATISTIC!r} among {names}"
+        raise AssertionError(msg)
+    page = run.page
+    page.goto(run.url("/developer-tools/statistics"))
+    search = page.get_by_placeholder("Search", exact=True).filter(visible=True)
+    search.fill(SIM_NAME)
+    expect(page.get_by_text(USAGE_STATISTIC, exact=True)).to_be_visible()
+    run.shot("usage-statistics")
+
+
+def imei_change(run: Run) -> None:
+    """The KPN SIM moves: IMEI changed turns on; Acknowledge turns it off."""
+    states = run.states
+    changed = states.entity_id(MOVED_SIM, "binary_sensor", "IMEI changed")
+    states.wait_for(changed, "the IMEI change", lambda state: state["state"] == "on")
+    page = run.page
+    run.open_device(MOVED_SIM)
+    row = entity_row(page, "IMEI changed")
+    expect(row).to_contain_text("Problem")
+    run.shot("imei-changed")
+    entity_row(page, "Acknowledge IMEI change").get_by_role(
+        "button", name="Press"
+    ).click()
+    states.wait_for(
+        changed, "the change acknowledged", lambda state: state["state"] == "off"
+    )
+    expect(row).to_contain_text("OK")
+    run.shot("imei-acknowledged")
+
+
 STEPS: Final = (
     ("log in", log_in),
     ("see the five accounts", see_the_accounts),
@@ -272,6 +399,10 @@ STEPS: Final = (
     ("open a SIM's device page", open_sim),
     ("switch the SIM off: suspended at the provider", suspend_sim),
     ("send_sms from Developer tools > Actions", send_sms),
+    ("a LoRa sensor's decoded readings, Reporting and format", lora_readings),
+    ("the GPS tracker's position on the map", tracker_position),
+    ("Developer tools > Statistics: a SIM's daily use", usage_history),
+    ("a SIM moves: IMEI changed, then acknowledged", imei_change),
 )
 
 
@@ -326,7 +457,7 @@ def describe(left: list[Process]) -> str:
 
 def browser_steps() -> Run:
     """The demo in the browser, then Ctrl-C: it must stop completely."""
-    with DemoProcess(SCREENSHOTS / "develop.log") as develop:
+    with DemoProcess(SCREENSHOTS / "develop.log", options=DEMO_OPTIONS) as develop:
         demo = develop.wait_ready()
         say(f"demo ready after {time.monotonic() - demo.started:.1f} s: {demo.ha_url}")
         with sync_playwright() as playwright:

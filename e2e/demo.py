@@ -7,6 +7,7 @@ script); every stop checks that each process the demo started has gone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 import functools
@@ -152,8 +153,17 @@ class DemoProcess:
     folder stays for a look).
     """
 
-    def __init__(self, log_path: Path, *, python: str | None = None) -> None:
-        """Start it; ``python``: run scripts/develop.py with this interpreter."""
+    def __init__(
+        self,
+        log_path: Path,
+        *,
+        python: str | None = None,
+        options: Sequence[str] = (),
+    ) -> None:
+        """Start it; ``python``: run scripts/develop.py with this interpreter.
+
+        ``options``: more of scripts/develop's options (its pace, for one).
+        """
         self.config = Path(tempfile.mkdtemp(prefix="iot-connectivity-e2e-"))
         self.port = free_ports(1)
         self.emulator_port = free_ports(len(PROVIDERS))
@@ -177,6 +187,7 @@ class DemoProcess:
                 str(self.port),
                 "--emulator-port",
                 str(self.emulator_port),
+                *options,
             ],
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
