@@ -32,7 +32,7 @@ class States:
         self._api.log_in()
         self._url = url
         # The demo's own client keeps its token to itself; the websocket needs it.
-        self._token = self._api._token  # noqa: SLF001
+        self._token = self._api.token
 
     def template(self, template: str) -> Any:
         """Render ``template`` (which renders JSON) and parse it."""

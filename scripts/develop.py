@@ -281,6 +281,11 @@ class HomeAssistantApi:
         self.url = url
         self._token: str | None = None
 
+    @property
+    def token(self) -> str | None:
+        """The demo user's access token, once logged in (for the websocket API)."""
+        return self._token
+
     def request(self, method: str, path: str, body: Any = None) -> Any:
         """Call ``path`` with the access token of the demo user."""
         return http_json(method, f"{self.url}{path}", body, token=self._token)
