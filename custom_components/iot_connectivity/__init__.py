@@ -23,11 +23,11 @@ from .coordinator import (
     hub_identifier,
     traffic_groups,
 )
-from .forecast import async_attach_forecast, async_remove_forecast_store
-from .helpers import async_delete_entry_issues, setup_error
-from .history import async_attach_history, async_remove_history_store
-from .imei_watch import async_remove_imei_store, async_watch_imeis
-from .lora_readings import LoraReadings, async_remove_readings_store
+from .forecast import async_attach_forecast
+from .helpers import async_delete_entry_issues, async_remove_entry_stores, setup_error
+from .history import async_attach_history
+from .imei_watch import async_watch_imeis
+from .lora_readings import LoraReadings
 from .providers import spec_of
 from .quota import async_watch_quotas
 from .services import async_setup_services
@@ -36,7 +36,6 @@ from .webhook import (
     async_delete_cloudhook,
     async_migrate_push_log,
     async_register_webhook,
-    async_remove_push_store,
 )
 
 if TYPE_CHECKING:
@@ -135,13 +134,9 @@ async def async_remove_entry(
 ) -> None:
     """Remove the entry's cloudhook, its repair issues and what it stored."""
     async_delete_entry_issues(hass, entry)
-    await async_remove_imei_store(hass, entry)
-    await async_remove_forecast_store(hass, entry)
-    await async_remove_history_store(hass, entry)
     if CONF_WEBHOOK_ID in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-        await async_remove_push_store(hass, entry)
-    await async_remove_readings_store(hass, entry)
+    await async_remove_entry_stores(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -32,7 +32,8 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, ENTITY_GROUP_QUOTA
+from .const import ENTITY_GROUP_QUOTA
+from .helpers import entry_store
 
 if TYPE_CHECKING:
     from .api.models import SimQuota, SimUsage
@@ -134,7 +135,7 @@ def runs_out(
 
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[_Series]:
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.forecast")
+    return entry_store(hass, entry_id, "forecast", STORAGE_VERSION)
 
 
 class QuotaForecast:
@@ -210,10 +211,3 @@ async def async_attach_forecast(
     traffic.read_hooks.append(forecast.async_record)
     entry.async_on_unload(forecast.async_save)
     return forecast
-
-
-async def async_remove_forecast_store(
-    hass: HomeAssistant, entry: IoTConnectivityConfigEntry
-) -> None:
-    """Forget the quota samples of a removed entry."""
-    await _store(hass, entry.entry_id).async_remove()

@@ -14,7 +14,7 @@ that into what each place raises or shows:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum, auto
@@ -27,6 +27,7 @@ from homeassistant.exceptions import (
     HomeAssistantError,
 )
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api.errors import (
@@ -263,3 +264,32 @@ def async_delete_entry_issues(hass: HomeAssistant, entry: ConfigEntry[Any]) -> N
     for domain, issue_id in list(ir.async_get(hass).issues):
         if domain == DOMAIN and issue_id.endswith(suffix):
             ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+ENTRY_STORES: Final = {
+    "pushes": True,
+    "readings": True,
+    "imei_watch": True,
+    "forecast": False,
+    "history": False,
+}
+"""What an entry keeps in storage, by name, and whether it is private.
+
+Private: SMS texts waiting for their other parts, device positions, IMEIs.
+"""
+
+
+def entry_store[DataT: Mapping[str, Any] | Sequence[Any]](
+    hass: HomeAssistant, entry_id: str, name: str, version: int = 1
+) -> Store[DataT]:
+    """The entry's store ``name`` (one of :data:`ENTRY_STORES`)."""
+    return Store(
+        hass, version, f"{DOMAIN}.{entry_id}.{name}", private=ENTRY_STORES[name]
+    )
+
+
+async def async_remove_entry_stores(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete everything a removed entry kept in storage."""
+    for name in ENTRY_STORES:
+        store: Store[Any] = entry_store(hass, entry_id, name)
+        await store.async_remove()

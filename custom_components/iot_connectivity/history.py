@@ -29,6 +29,7 @@ from .api.management_api import BYTES_PER_MB
 from .api.models import Capability
 from .const import DOMAIN, ENTITY_GROUP_USAGE
 from .forecast import DATA, SMS
+from .helpers import entry_store
 
 if TYPE_CHECKING:
     from homeassistant.components.recorder.models import StatisticData
@@ -83,7 +84,7 @@ def backfill_start(today: date) -> date:
 
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, dict[str, Any]]]:
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.history")
+    return entry_store(hass, entry_id, "history", STORAGE_VERSION)
 
 
 class UsageHistory:
@@ -215,10 +216,3 @@ async def async_attach_history(
     traffic.read_hooks.append(history.async_record)
     entry.async_on_unload(history.async_save)
     return history
-
-
-async def async_remove_history_store(
-    hass: HomeAssistant, entry: IoTConnectivityConfigEntry
-) -> None:
-    """Forget the running sums of a removed entry (its statistics stay)."""
-    await _store(hass, entry.entry_id).async_remove()

@@ -26,6 +26,7 @@ from homeassistant.util import dt as dt_util
 
 from .api.models import Capability
 from .const import DOMAIN, EVENT_SIM_MOVED
+from .helpers import entry_store
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -58,8 +59,7 @@ class ImeiChange:
 
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[_Stored]:
-    """The entry's store of IMEIs; private: IMEIs identify devices."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.imei_watch.{entry_id}", private=True)
+    return entry_store(hass, entry_id, "imei_watch", STORAGE_VERSION)
 
 
 def imei_signal(entry_id: str, iccid: str) -> str:
@@ -213,10 +213,3 @@ async def async_watch_imeis(
     entry.async_on_unload(sims.async_add_item_listener(watch.async_check))
     entry.async_on_unload(watch.async_unload)
     return watch
-
-
-async def async_remove_imei_store(
-    hass: HomeAssistant, entry: IoTConnectivityConfigEntry
-) -> None:
-    """Forget the baselines and changes of a removed entry."""
-    await _store(hass, entry.entry_id).async_remove()

@@ -71,6 +71,7 @@ from homeassistant.util import dt as dt_util
 from .api.reading_types import PayloadError, PayloadFormat, Position, Quantity, Reading
 from .api.readings import decode_uplink
 from .const import DOMAIN, EVENT_LORA_REPORTING, LOGGER
+from .helpers import entry_store
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -388,15 +389,7 @@ def device_to_json(device: DeviceReadings) -> dict[str, Any]:
 
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """The entry's store of readings; private: positions say where devices are."""
-    return Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.readings", private=True)
-
-
-async def async_remove_readings_store(
-    hass: HomeAssistant, entry: IoTConnectivityConfigEntry
-) -> None:
-    """Delete what the entry knew of its readings: the entry is removed."""
-    await _store(hass, entry.entry_id).async_remove()
+    return entry_store(hass, entry_id, "readings", STORE_VERSION)
 
 
 class LoraReadings:

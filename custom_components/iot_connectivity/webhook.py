@@ -61,7 +61,7 @@ from .const import (
     push_signal,
 )
 from .coordinator import iso_or_none
-from .helpers import async_create_entry_issue, async_delete_entry_issue
+from .helpers import async_create_entry_issue, async_delete_entry_issue, entry_store
 from .providers import PushKind
 
 if TYPE_CHECKING:
@@ -312,11 +312,8 @@ def _query_value(query: str, name: str) -> str | None:
 
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """The entry's store of pushes already fired and parts still waiting.
-
-    Private: it holds the text of waiting SMS parts.
-    """
-    return Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.pushes", private=True)
+    """The entry's store of pushes already fired and parts still waiting."""
+    return entry_store(hass, entry_id, "pushes", STORE_VERSION)
 
 
 class PushReceiver(abc.ABC):
@@ -832,13 +829,6 @@ async def async_migrate_push_log(hass: HomeAssistant) -> None:
         stored = await store.async_load() or {}
         await store.async_save({FIRST_PUSH: first_push} | stored)
     await legacy.async_remove()
-
-
-async def async_remove_push_store(
-    hass: HomeAssistant, entry: IoTConnectivityConfigEntry
-) -> None:
-    """Delete what the entry remembered of its pushes: the entry is removed."""
-    await _store(hass, entry.entry_id).async_remove()
 
 
 DIRECT_PUSHES: Final = frozenset({PushKind.SMS_GATEWAY})
