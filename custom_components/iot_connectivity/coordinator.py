@@ -222,6 +222,9 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
 
     _told: dict[str, ItemT] | None = None
     """The items as the listeners were last told them; None: tell every listener."""
+    _changed_hint: tuple[object, frozenset[str]] | None = None
+    """Data, and the only items it can differ in from the data before it
+    (replaced, added or removed), where the code that made it knows them."""
     changed_items: frozenset[str] | None = None
     """Ids of the items (added, changed or gone) the listeners are being told
     of; None when every item may have changed. Account-wide listeners of
@@ -268,20 +271,26 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
         Every listener is told when availability may have changed.
         """
         told = self._told
+        hint, self._changed_hint = self._changed_hint, None
         current = dict(self.items) if self.last_update_success else None
         self._told = current
         if told is None or current is None:
             self.changed_items = None
             told_of: list[str | None] = list(self._item_listeners)
         else:
-            changed = set(told.keys() - current.keys())
-            changed.update(
+            # A refresh in turns or a push replaces a few items of thousands:
+            # with a hint, only those are compared.
+            if hint is not None and hint[0] is self.data:
+                candidates: Iterable[str] = hint[1]
+            else:
+                candidates = told.keys() | current.keys()
+            self.changed_items = frozenset(
                 item_id
-                for item_id, item in current.items()
-                if (before := told.get(item_id)) is not item and before != item
+                for item_id in candidates
+                if (before := told.get(item_id)) is not (after := current.get(item_id))
+                and before != after
             )
-            self.changed_items = frozenset(changed)
-            told_of = [None, *changed]
+            told_of = [None, *self.changed_items]
         for item_id in told_of:
             for update_callback in list(self._item_listeners.get(item_id, {}).values()):
                 try:
@@ -316,6 +325,11 @@ class IoTConnectivityCoordinator[DataT, ItemT](DataUpdateCoordinator[DataT], abc
     @abc.abstractmethod
     async def _async_fetch(self) -> DataT:
         """Read this coordinator's data from the provider."""
+
+    def _with_changes(self, data: DataT, changed: Iterable[str]) -> DataT:
+        """``data``, noted to differ from the current data in ``changed`` at most."""
+        self._changed_hint = (data, frozenset(changed))
+        return data
 
     @override
     async def _async_update_data(self) -> DataT:
@@ -444,6 +458,9 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             )
             self.update_interval = timedelta(seconds=self.budget.slice_seconds)
         self._bulk_read_at = -math.inf
+        self._listed: Mapping[str, Sim] | None = None
+        """The SIM list as the last read found it: while it is the same object,
+        no SIM was removed from it."""
         self._read_first: set[str] = set()
         self.read_hooks: list[TrafficReadHook] = []
         """Told of each read (quota forecast, usage history), once its data is set."""
@@ -542,8 +559,13 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         # A turn reads a few SIMs of thousands: the others are carried over
         # whole, without a walk over every SIM.
         traffic = dict(previous)
-        if previous.keys() - listed.keys():
-            traffic = {i: t for i, t in previous.items() if i in listed}
+        changed: set[str] = set()
+        if listed is not self._listed:
+            # The SIM list was read anew since the last turn: some may be gone.
+            self._listed = listed
+            changed.update(previous.keys() - listed.keys())
+            for iccid in changed:
+                del traffic[iccid]
         read_now = set(read)
         # SIMs whose network events alone were read, in the refresh after their turn.
         events_only = [i for i in events if i in previous and i not in read_now]
@@ -559,8 +581,10 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
                 events=_events(events.get(iccid), base.events, iccid, self.event_sims),
             )
             # An unchanged SIM keeps its object, so its entities see no change.
-            traffic[iccid] = old if old == new else new
-        return TrafficData(sims=traffic)
+            if old != new:
+                traffic[iccid] = new
+                changed.add(iccid)
+        return self._with_changes(TrafficData(sims=traffic), changed)
 
     @override
     @callback
@@ -571,6 +595,7 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         coordinator's data: an entity writes its state once, not before and
         after the data changed.
         """
+        super()._async_refresh_finished()
         if (read := self._read) is not None:
             self._read = None
             self._tell_read_hooks(*read)
@@ -750,9 +775,15 @@ class LoraCoordinator(IoTConnectivityCoordinator[LoraData, LoraDeviceState]):
             last_sf=device.last_sf if uplink.sf is None else uplink.sf,
             last_uplink=uplink.time or dt_util.utcnow(),
         )
-        self.data = replace(
-            self.data,
-            devices={**self.data.devices, uplink.eui: replace(state, device=updated)},
+        self.data = self._with_changes(
+            replace(
+                self.data,
+                devices={
+                    **self.data.devices,
+                    uplink.eui: replace(state, device=updated),
+                },
+            ),
+            [uplink.eui],
         )
         self.async_update_listeners()
 

@@ -172,21 +172,33 @@ def async_add_item_entities[
     """
     entry = coordinator.config_entry
     descriptions = tuple(descriptions)
-    known: set[str] = set()
 
-    @callback
-    def async_add_new_items() -> None:
-        nonlocal known
-        current = set(coordinator.items)
-        new, known = current - known, current
-        if not new:
-            return
+    def async_add(new: Iterable[str]) -> None:
+        items = coordinator.items
         async_add_entities(
             entity_class(coordinator, description, item_id)
             for item_id in sorted(new)
             for description in descriptions
-            if is_wanted(entry, description, coordinator.items[item_id])
+            if is_wanted(entry, description, items[item_id])
         )
 
-    async_add_new_items()
-    entry.async_on_unload(coordinator.async_add_listener(async_add_new_items))
+    known = set(coordinator.items)
+    if known:
+        async_add(known)
+
+    @callback
+    def async_add_new_items() -> None:
+        items = coordinator.items
+        if (changed := coordinator.changed_items) is None:
+            new = items.keys() - known
+            known.intersection_update(items)
+        else:
+            # Only the changed items can be new or gone: no walk over all.
+            new = {i for i in changed if i in items and i not in known}
+            known.difference_update(changed.difference(items))
+        if new:
+            known.update(new)
+            async_add(new)
+
+    # Told with the account-wide listeners, once the changed items are known.
+    entry.async_on_unload(coordinator.async_add_item_listener(async_add_new_items))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
@@ -22,10 +22,18 @@ from custom_components.iot_connectivity.const import (
     CONF_ENTITY_GROUPS,
     CONF_PLAN_INTERVAL,
     CONF_SIM_INTERVAL,
+    CONF_USAGE_INTERVAL,
     DOMAIN,
+    ENTITY_GROUP_QUOTA,
+    ENTITY_GROUP_USAGE,
     INTERVAL_BOUNDS,
 )
-from custom_components.iot_connectivity.coordinator import SimCoordinator, SimData
+from custom_components.iot_connectivity.coordinator import (
+    IoTConnectivityCoordinator,
+    SimCoordinator,
+    SimData,
+    TrafficData,
+)
 from iot_emulator.core import Fault, FaultKind
 
 from .conftest import state_of
@@ -326,3 +334,76 @@ async def test_polls_only_while_listened_to(
     del emulator.infobip.sims[NEW_ICCID]
     await advance(hass, freezer, SIM_INTERVAL)
     assert NEW_ICCID in coordinator.items
+
+
+TMOBILE_ICCID = "8988280666000001234"
+TMOBILE_DATA_USED = "sensor.weather_station_utrecht_data_used_this_period"
+USAGE_INTERVAL = timedelta(minutes=INTERVAL_BOUNDS[CONF_USAGE_INTERVAL][0])
+
+
+def told_changes(
+    entry: MockConfigEntry, coordinator: IoTConnectivityCoordinator[Any, Any]
+) -> list[frozenset[str] | None]:
+    """What an account-wide listener of ``coordinator`` is told, one per update."""
+    told: list[frozenset[str] | None] = []
+    entry.async_on_unload(
+        coordinator.async_add_item_listener(
+            lambda: told.append(coordinator.changed_items)
+        )
+    )
+    return told
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+async def test_sim_gone_between_turns(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: EmulatorServer,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A turn after the SIM list lost a SIM forgets that SIM's traffic."""
+    traffic = init_integration.runtime_data.traffic
+    assert traffic is not None
+    assert TMOBILE_ICCID in traffic.items
+    told = told_changes(init_integration, traffic)
+
+    del emulator.tmobile.sims[TMOBILE_ICCID]
+    await advance(hass, freezer, USAGE_INTERVAL)
+
+    assert TMOBILE_ICCID not in traffic.items
+    assert any(TMOBILE_ICCID in (changed or ()) for changed in told)
+    assert hass.states.get(TMOBILE_DATA_USED) is None
+
+
+# Without the session group, whose "last seen" moves at every read.
+@pytest.mark.parametrize(
+    "entry_options", [{CONF_ENTITY_GROUPS: [ENTITY_GROUP_USAGE, ENTITY_GROUP_QUOTA]}]
+)
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+async def test_data_set_after_a_quiet_turn_is_compared_whole(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """What a turn knew it changed applies to its own data only.
+
+    A turn that changed nothing tells no one; data set afterwards by other
+    means is compared SIM by SIM, so its change reaches the entities.
+    """
+    traffic = init_integration.runtime_data.traffic
+    assert traffic is not None
+    told = told_changes(init_integration, traffic)
+    await advance(hass, freezer, USAGE_INTERVAL)
+    assert not told
+
+    before = traffic.items[TMOBILE_ICCID]
+    assert before.usage is not None
+    changed = dataclasses.replace(
+        before, usage=dataclasses.replace(before.usage, data_bytes=123_000_000)
+    )
+    traffic.async_set_updated_data(
+        TrafficData(sims={**traffic.data.sims, TMOBILE_ICCID: changed})
+    )
+
+    assert told == [frozenset({TMOBILE_ICCID})]
+    assert float(state_of(hass, TMOBILE_DATA_USED).state) == 123.0
