@@ -47,7 +47,7 @@ from iot_emulator.server import EmulatorServer
 from tests.integration.conftest import CREDENTIALS
 
 from .emulator_thread import EmulatorThread
-from .floor import TRIVIAL, EntityCount, floor_entry, floor_integration
+from .floor import EntityCount, floor_entry, floor_integration
 from .probes import (
     Answer,
     BlockingCallLog,
@@ -421,33 +421,29 @@ async def _measure(  # noqa: PLR0917 - the run's parts, each used
         await async_setup_component(hass, platform, {})
     memory_before = memory_kib()
     entries: dict[Provider, MockConfigEntry] = {}
-    for provider in Provider:
-        entry = config_entry(provider, server.url(provider))
-        entry.add_to_hass(hass)
-        enable_network_events(hass, entry, server, provider)
-        bench.note(f"setting up {provider}")
-        # The garbage of earlier phases is collected first, so that neither a
-        # setup nor its floor is charged with a collection it did not cause.
-        gc.collect()
-        wall, cpu = wall_time(), cpu_time()
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-        wall, cpu = wall_time() - wall, cpu_time() - cpu
-        if entry.state is not ConfigEntryState.LOADED:
-            raise RuntimeError(f"{provider} did not set up: {entry.state}")
-        entries[provider] = entry
-        count = registered(hass, entry.entry_id)
-        providers[provider] = {
-            "items": item_count(server, provider),
-            "setup": {
-                "seconds": wall,
-                "cpu_seconds": cpu,
-                "entities": count.entities,
-                "enabled": count.enabled,
-                "devices": count.devices,
-                "platforms": [list(platform) for platform in count.platforms],
-            },
-        }
+    with floor_integration(hass):
+        for provider in Provider:
+            entry = config_entry(provider, server.url(provider))
+            entry.add_to_hass(hass)
+            enable_network_events(hass, entry, server, provider)
+            bench.note(f"setting up {provider}")
+            wall, cpu = await timed_setup(hass, entry)
+            if entry.state is not ConfigEntryState.LOADED:
+                raise RuntimeError(f"{provider} did not set up: {entry.state}")
+            entries[provider] = entry
+            count = registered(hass, entry.entry_id)
+            providers[provider] = {
+                "items": item_count(server, provider),
+                "setup": {
+                    "seconds": wall,
+                    "cpu_seconds": cpu,
+                    "entities": count.entities,
+                    "enabled": count.enabled,
+                    "devices": count.devices,
+                    "platforms": [list(platform) for platform in count.platforms],
+                    **await measure_floor(hass, count, str(provider), wall, cpu),
+                },
+            }
     memory_setup = memory_kib()
 
     every = [c for entry in entries.values() for c in coordinators(entry).values()]
@@ -494,6 +490,46 @@ async def _measure(  # noqa: PLR0917 - the run's parts, each used
         "peak_rss_kib": memory_kib()["VmHWM"],
         "items": items,
         "kib_per_item": grown / items,
+    }
+
+
+async def timed_setup(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> tuple[float, float]:
+    """Wall and CPU seconds of setting up ``entry`` until Home Assistant settles.
+
+    The garbage of earlier phases is collected first, so that neither a setup
+    nor its floor is charged with a collection it did not cause.
+    """
+    gc.collect()
+    wall, cpu = wall_time(), cpu_time()
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return wall_time() - wall, cpu_time() - cpu
+
+
+async def measure_floor(
+    hass: HomeAssistant, count: EntityCount, name: str, wall: float, cpu: float
+) -> dict[str, float]:
+    """Home Assistant adding as many trivial entities as the entry just did.
+
+    Measured right after the entry's setup, in the same instance: the same
+    registries, the same memory, the same frozen clock (whose patched time
+    functions cost every clock read in Home Assistant's code), and a moment
+    later on the same machine. The floor's entry is removed again afterwards.
+    """
+    entry = floor_entry(count, name)
+    entry.add_to_hass(hass)
+    floor_wall, floor_cpu = await timed_setup(hass, entry)
+    if registered(hass, entry.entry_id) != count:
+        raise RuntimeError(f"the floor for {name} added other entities")
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    return {
+        "floor_seconds": floor_wall,
+        "floor_cpu_seconds": floor_cpu,
+        "ratio": wall / floor_wall,
+        "cpu_ratio": cpu / floor_cpu,
     }
 
 
@@ -626,36 +662,3 @@ async def _simulate_day(
         }
         for provider, log in logs.items()
     }
-
-
-@pytest.mark.usefixtures("enable_custom_integrations")
-async def bench_floor(hass: HomeAssistant, bench: Run) -> None:
-    """Home Assistant adding as many trivial entities as each entry did."""
-    with floor_integration(hass):
-        # As for the entries, the entity components are set up beforehand.
-        for platform in TRIVIAL:
-            await async_setup_component(hass, platform, {})
-        for provider, figures in bench.results["providers"].items():
-            bench.note(f"floor for {provider}")
-            setup = figures["setup"]
-            count = EntityCount(
-                entities=setup["entities"],
-                enabled=setup["enabled"],
-                devices=setup["devices"],
-                platforms=tuple(
-                    (name, entities, enabled)
-                    for name, entities, enabled in setup["platforms"]
-                ),
-            )
-            entry = floor_entry(count, str(provider))
-            entry.add_to_hass(hass)
-            gc.collect()
-            wall, cpu = wall_time(), cpu_time()
-            await hass.config_entries.async_setup(entry.entry_id)
-            await hass.async_block_till_done()
-            setup["floor_seconds"] = wall_time() - wall
-            setup["floor_cpu_seconds"] = cpu_time() - cpu
-            setup["ratio"] = setup["seconds"] / setup["floor_seconds"]
-            setup["cpu_ratio"] = setup["cpu_seconds"] / setup["floor_cpu_seconds"]
-            if registered(hass, entry.entry_id) != count:
-                raise RuntimeError(f"the floor for {provider} added other entities")
