@@ -267,13 +267,15 @@ def async_delete_entry_issues(hass: HomeAssistant, entry: ConfigEntry[Any]) -> N
 
 
 ENTRY_STORES: Final = {
-    "pushes": True,
-    "readings": True,
-    "imei_watch": True,
-    "forecast": False,
-    "history": False,
+    "pushes": ("{entry_id}.pushes", True),
+    "readings": ("{entry_id}.readings", True),
+    "imei_watch": ("imei_watch.{entry_id}", True),
+    "forecast": ("{entry_id}.forecast", False),
+    "history": ("{entry_id}.history", False),
 }
-"""What an entry keeps in storage, by name, and whether it is private.
+"""What an entry keeps in storage, by name: the key after the domain, as
+released (a renamed key would lose what users have stored), and whether it
+is private.
 
 Private: SMS texts waiting for their other parts, device positions, IMEIs.
 """
@@ -283,8 +285,9 @@ def entry_store[DataT: Mapping[str, Any] | Sequence[Any]](
     hass: HomeAssistant, entry_id: str, name: str, version: int = 1
 ) -> Store[DataT]:
     """The entry's store ``name`` (one of :data:`ENTRY_STORES`)."""
+    key, private = ENTRY_STORES[name]
     return Store(
-        hass, version, f"{DOMAIN}.{entry_id}.{name}", private=ENTRY_STORES[name]
+        hass, version, f"{DOMAIN}.{key.format(entry_id=entry_id)}", private=private
     )
 
 

@@ -372,7 +372,7 @@ async def test_removing_the_entry_forgets_the_baselines(
 ) -> None:
     """The store holds every SIM's baseline until the account is removed."""
     await hass.async_block_till_done(wait_background_tasks=True)
-    key = f"{DOMAIN}.{init_integration.entry_id}.imei_watch"
+    key = f"{DOMAIN}.imei_watch.{init_integration.entry_id}"
     iccid, _, first_imei = MOVED_SIM[Provider.KPN_IOT_SIM]
     assert hass_storage[key]["data"]["baselines"][iccid] == first_imei
 
