@@ -211,7 +211,8 @@ def _render_provider(provider: str, figures: dict[str, Any]) -> list[str]:
         "",
         f"{provider}: {figures['items']} items",
         (
-            f"  setup {setup['seconds']:.2f} s, CPU {setup['cpu_seconds']:.2f} s (HA "
+            f"  setup (least of {len(setup.get('samples', [])) or 1}) "
+            f"{setup['seconds']:.2f} s, CPU {setup['cpu_seconds']:.2f} s (HA "
             f"floor {setup['floor_seconds']:.2f} s, CPU "
             f"{setup['floor_cpu_seconds']:.2f} s; ratio {setup['ratio']:.2f}, CPU "
             f"{setup['cpu_ratio']:.2f}); "
@@ -220,6 +221,9 @@ def _render_provider(provider: str, figures: dict[str, Any]) -> list[str]:
             f"entities after the day, {figures['enabled_after_day']} enabled"
         ),
     ]
+    if samples := setup.get("samples"):
+        pairs = ", ".join(f"{wall:.2f}/{floor:.2f}" for wall, floor in samples)
+        lines.append(f"  setups/floors (s): {pairs}")
     for kind, refresh in figures["refresh"].items():
         requests = ", ".join(
             f"{endpoint} {count['sent']}/{count['minimum']}"
