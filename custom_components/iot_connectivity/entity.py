@@ -195,7 +195,7 @@ def async_add_item_entities[
         else:
             # Only the changed items can be new or gone: no walk over all.
             new = {i for i in changed if i in items and i not in known}
-            known.difference_update(changed.difference(items))
+            known.difference_update(i for i in changed if i not in items)
         if new:
             known.update(new)
             async_add(new)
