@@ -76,6 +76,9 @@ def main() -> int:
             "--quiet",
             "--no-header",
             "--capture=no",
+            # Its collections of the whole heap at the end take seconds.
+            "-p",
+            "no:unraisableexception",
             "-o",
             "python_functions=bench_*",
         ],

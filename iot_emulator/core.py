@@ -79,6 +79,8 @@ class RecordedRequest:
     query_string: str
     headers: dict[str, str]
     body: bytes
+    peer: Any = None
+    """The client's address and port: requests on one connection share it."""
 
     def json(self) -> Any:
         """The body parsed as JSON."""
@@ -273,6 +275,9 @@ class ProviderEmulator:
                 request.query_string,
                 dict(request.headers),
                 body,
+                request.transport.get_extra_info("peername")
+                if request.transport is not None
+                else None,
             )
         )
         extra_headers: dict[str, str] = {}

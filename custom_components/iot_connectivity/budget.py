@@ -15,6 +15,7 @@ times, which the provider gives as wall-clock times, compare directly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set as AbstractSet
 from dataclasses import dataclass, field
 import itertools
 import math
@@ -22,7 +23,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
 
     from .api.models import ApiQuota
 
@@ -122,17 +123,23 @@ class SpreadSchedule:
     requests_per_batch: int = 1
     batch_size: int = 1
     read_at: dict[str, float] = field(default_factory=dict)
+    _listing: Collection[str] | None = field(default=None, init=False, repr=False)
+    """The listing the last turn was given: while the same object comes
+    again, ``read_at`` already holds listed items only."""
+    _listed: Collection[str] | None = field(default=None, init=False, repr=False)
+    """Its items, for membership tests."""
 
-    def take(self, items: Iterable[str], now: float) -> list[str]:
+    def take(self, items: Collection[str], now: float) -> list[str]:
         """The due items the budget affords now; their requests count as spent.
 
-        Items no longer listed are forgotten, so they are read first should
-        they return. ``read_at`` is kept in the order of reading, oldest
-        first, so a turn looks at the few items it takes, not at all of them.
+        ``items`` are the listed items (a mapping's keys count), the same
+        object for as long as the listing does not change. Items no longer
+        listed are forgotten, so they are read first should they return.
+        ``read_at`` is kept in the order of reading, oldest first, so a turn
+        looks at the few items it takes, not at all of them.
         """
-        listed = dict.fromkeys(items)
-        if self.read_at.keys() - listed.keys():
-            self.read_at = {i: t for i, t in self.read_at.items() if i in listed}
+        if items is not self._listing:
+            self._follow_listing(items)
         available = self.budget.available(now)
         batches = int(available // self.requests_per_batch)
         if batches <= 0 and available >= self.budget.burst:
@@ -142,8 +149,8 @@ class SpreadSchedule:
             return []
         wanted = batches * self.batch_size
         chosen: list[str] = []
-        if len(self.read_at) < len(listed):
-            never_read = (i for i in listed if i not in self.read_at)
+        if len(self.read_at) < len(items):
+            never_read = (i for i in items if i not in self.read_at)
             chosen.extend(itertools.islice(never_read, wanted))
         for item, read_at in self.read_at.items():
             if len(chosen) >= wanted or now - read_at < self.period:
@@ -155,11 +162,29 @@ class SpreadSchedule:
             )
         return chosen
 
+    def _follow_listing(self, items: Collection[str]) -> None:
+        """Forget the items ``items`` no longer lists."""
+        listed: Collection[str]
+        if isinstance(items, Mapping):
+            listed = items.keys()
+        elif isinstance(items, AbstractSet):
+            listed = items
+        else:
+            listed = frozenset(items)
+        if not listed >= self.read_at.keys():
+            self.read_at = {i: t for i, t in self.read_at.items() if i in listed}
+        self._listing = items
+        self._listed = listed
+
     def mark_read(self, items: Iterable[str], now: float) -> None:
         """Record a successful read of ``items``; they are due again a period on."""
         # The last entry is the latest read, as entries are kept in time order.
         latest = next(reversed(self.read_at.values()), now)
+        listed = self._listed
         for item in items:
+            if listed is not None and item not in listed:
+                # Unlisted while it was read: the listing taken from forgot it.
+                continue
             # Moved to the end: ``read_at`` stays in the order of reading.
             self.read_at.pop(item, None)
             self.read_at[item] = now

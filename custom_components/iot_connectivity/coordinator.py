@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 import itertools
 import math
-from typing import TYPE_CHECKING, Any, override
+from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -85,6 +85,9 @@ class SimTraffic:
     session: SimSession | None = None
     events: tuple[NetworkEvent, ...] | None = None
     """The latest network events, oldest first, while their entity is enabled."""
+
+
+_NOTHING_READ: Final = SimTraffic()
 
 
 type TrafficReadHook = Callable[
@@ -502,12 +505,11 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
     async def _async_fetch(self) -> TrafficData:
         now = dt_util.utcnow().timestamp()
         listed = self._sims.data.sims
-        iccids = list(listed)
         # Refreshes in turns come often; bulk reads stay at the usage interval.
         read_bulk = self.schedule is None or now - self._bulk_read_at >= self._period
         event_turn = self._take_event_turn(listed, now)
-        turn = self._take_turn(iccids, now)
-        bulk = iccids if read_bulk else []
+        turn = self._take_turn(listed, now)
+        bulk = list(listed) if read_bulk else []
         if self.schedule is None:
             event_turn = [i for i in bulk if i in self.event_sims]
         try:
@@ -535,7 +537,6 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
         now: float,
     ) -> TrafficData:
         """Read the groups of these SIMs and merge them into the traffic."""
-        iccids = list(self._sims.data.sims)
         usage, quotas, sessions, events = await asyncio.gather(
             *(
                 self._async_read(group, turn if group in self._spread_groups else bulk)
@@ -551,7 +552,7 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             self._events_due.extend(
                 i for i in turn if i in self.event_sims and i not in due
             )
-        read = iccids if read_bulk and self._groups - self._spread_groups else turn
+        read = bulk if read_bulk and self._groups - self._spread_groups else turn
         self._read = (usage, quotas)
         # The SIM list as it is now: it may have changed while these reads ran.
         listed = self._sims.data.sims
@@ -573,14 +574,24 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             if iccid not in listed:
                 continue
             old = previous.get(iccid)
-            base = old or SimTraffic()
+            base = old or _NOTHING_READ
+            sim_usage = usage.get(iccid, base.usage)
+            sim_quota = quotas.get(iccid, base.quota)
+            session = sessions.get(iccid, base.session)
+            sim_events = _events(events.get(iccid), base.events, iccid, self.event_sims)
+            # An unchanged SIM keeps its object, so its entities see no change;
+            # the library hands unchanged answers over as the same objects.
+            if (
+                old is not None
+                and sim_usage is old.usage
+                and sim_quota is old.quota
+                and session is old.session
+                and sim_events is old.events
+            ):
+                continue
             new = SimTraffic(
-                usage=usage.get(iccid, base.usage),
-                quota=quotas.get(iccid, base.quota),
-                session=sessions.get(iccid, base.session),
-                events=_events(events.get(iccid), base.events, iccid, self.event_sims),
+                usage=sim_usage, quota=sim_quota, session=session, events=sim_events
             )
-            # An unchanged SIM keeps its object, so its entities see no change.
             if old != new:
                 traffic[iccid] = new
                 changed.add(iccid)
@@ -625,16 +636,16 @@ class TrafficCoordinator(IoTConnectivityCoordinator[TrafficData, SimTraffic]):
             self.budget.spend(len(take), now)
         return take
 
-    def _take_turn(self, iccids: list[str], now: float) -> list[str]:
+    def _take_turn(self, listed: Mapping[str, Sim], now: float) -> list[str]:
         """The SIMs to read now: those an action changed, then whose turn it is."""
         if self.schedule is None:
             return []
-        first = [iccid for iccid in self._read_first if iccid in self._sims.data.sims]
+        first = [iccid for iccid in self._read_first if iccid in listed]
         self._read_first.clear()
         if first:
             # Out of turn, yet on the budget: later turns wait for it.
             self.budget.spend(len(first) * self.schedule.requests_per_batch, now)
-        return first + [i for i in self.schedule.take(iccids, now) if i not in first]
+        return first + [i for i in self.schedule.take(listed, now) if i not in first]
 
     async def async_refresh_sims(self, iccids: Iterable[str]) -> None:
         """Read these SIMs now, ahead of their turn: an action changed them."""

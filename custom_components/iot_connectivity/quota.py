@@ -12,10 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 
 from .api.models import Capability, QuotaStatus, SimQuota
-from .const import CONF_QUOTA_WARNING, QUOTA_WARNING_BOUNDS
-from .helpers import async_create_entry_issue, async_delete_entry_issue
+from .const import CONF_QUOTA_WARNING, DOMAIN, QUOTA_WARNING_BOUNDS
+from .helpers import (
+    async_create_entry_issue,
+    async_delete_entry_issue,
+    entry_issue_id,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -31,6 +36,7 @@ ISSUE_QUOTA_LOW_TOP_UP: Final = "quota_low_top_up"
 """The translation of the issue when its fix flow can top the SIM cards up."""
 LISTED_SIMS: Final = 10
 """SIM cards named in the quota issue; the rest are counted."""
+_NOT_WRITTEN: Final = object()
 
 
 def _share_left(
@@ -139,6 +145,8 @@ class QuotaWatch:
         self.entry = entry
         self.traffic = traffic
         self._low: dict[str, LowQuota] = {}
+        self._named: object = _NOT_WRITTEN
+        """The SIM list the issue took its names from when it was last written."""
 
     @callback
     def async_check(self) -> None:
@@ -148,16 +156,32 @@ class QuotaWatch:
             return
         changed = traffic.changed_items
         if changed is None:
-            self._low = low_quotas(self.entry, traffic.data)
+            low = low_quotas(self.entry, traffic.data)
+            moved = low != self._low
+            self._low = low
         else:
             low = low_quotas(self.entry, traffic.data, changed)
+            moved = False
             for iccid in changed - low.keys():
-                self._low.pop(iccid, None)
+                moved |= self._low.pop(iccid, None) is not None
             # A SIM that stays low keeps its place: the SIMs the issue names
-            # change only when their bundles do, so an issue that says the
-            # same is not rewritten (and saved) at every turn.
-            self._low.update(low)
-        self._async_update_issue(list(self._low.values()))
+            # change only when their bundles do.
+            for iccid, sim in low.items():
+                if self._low.get(iccid) != sim:
+                    self._low[iccid] = sim
+                    moved = True
+        sims = self.entry.runtime_data.sims
+        named = sims.data if sims is not None else None
+        # An issue that would say the same is not rewritten at every turn;
+        # one its fix flow removed is raised again while SIMs stay low.
+        if moved or named is not self._named or (self._low and not self._raised()):
+            self._named = named
+            self._async_update_issue(list(self._low.values()))
+
+    def _raised(self) -> bool:
+        """Whether the entry's quota issue exists."""
+        issue_id = entry_issue_id(ISSUE_QUOTA_LOW, self.entry)
+        return ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id) is not None
 
     @callback
     def _async_update_issue(self, low: list[LowQuota]) -> None:

@@ -703,6 +703,28 @@ async def test_get_sessions_in_batches_of_a_hundred(
         assert session.operator == expected
 
 
+async def test_session_batches_go_one_after_the_other(
+    aiohttp_server: Any, http_session: aiohttp.ClientSession
+) -> None:
+    """A turn's batches share one connection; a failed batch ends the turn.
+
+    Sent together, each would open a connection of its own, and the rest
+    would still be sent after the first had failed.
+    """
+    emulator, client = await serve(aiohttp_server, http_session, generated=250)
+    emulator.faults.add(
+        Fault(FaultKind.STATUS, endpoint="session_status", status=503, times=1)
+    )
+    with pytest.raises(ProviderUnavailableError):
+        await client.get_sessions(emulator.things)
+    assert len(emulator.requests_to("session_status")) == 1
+
+    await client.get_sessions(emulator.things)
+    peers = {r.peer for r in emulator.requests_to("session_status")[1:]}
+    assert len(emulator.requests_to("session_status")) == 4
+    assert len(peers) == 1, "one connection"
+
+
 async def test_sessions_take_locations_from_the_last_list(
     client: KpnSimClient, kpn: KpnSimEmulator
 ) -> None:

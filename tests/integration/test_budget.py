@@ -134,6 +134,26 @@ def test_schedule_forgets_removed_items() -> None:
     assert schedule.take(["a"], START + 2) == ["a"]
 
 
+def test_schedule_forgets_an_item_unlisted_while_it_was_read() -> None:
+    """A read that ends after its item left the listing does not bring it back.
+
+    A turn of the same listing (a mapping, as the coordinator passes its SIM
+    list) is not walked again; the item that returned is read first.
+    """
+    budget = RequestBudget(rate=1.0, burst=1)
+    schedule = SpreadSchedule(budget, period=60)
+    before = {"a": None, "b": None}
+    assert schedule.take(before, START) == ["a"]
+    after = {"b": None, "c": None}
+    assert schedule.take(after, START + 1) == ["b"]
+    schedule.mark_read(["a", "b"], START + 1)
+    assert schedule.read_at == {"b": START + 1}
+    assert schedule.take(after, START + 2) == ["c"]
+    schedule.mark_read(["c"], START + 2)
+    assert schedule.take(before, START + 3) == ["a"]
+    assert schedule.read_at == {"b": START + 1}
+
+
 def test_batches_cost_per_call_not_per_item() -> None:
     budget = RequestBudget(rate=1.0, burst=2)
     schedule = SpreadSchedule(budget, period=60, batch_size=100)

@@ -222,6 +222,26 @@ async def test_quota_issue_not_rewritten_when_it_says_the_same(
 
 @pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
 @pytest.mark.parametrize("entry_options", [{CONF_QUOTA_WARNING: 20}])
+async def test_quota_issue_follows_a_renamed_sim(
+    hass: HomeAssistant, emulator: EmulatorServer, init_integration: MockConfigEntry
+) -> None:
+    """A SIM renamed at the provider is named anew, though its bundles stay."""
+    assert placeholders(issue(hass, "quota_low", init_integration))["sims"] == (
+        f"{SIM_NAME} (SMS 15 %)"
+    )
+    emulator.tmobile.sims[ICCID].record["label"] = "Rain gauge"
+    sims = init_integration.runtime_data.sims
+    assert sims is not None
+    await sims.async_refresh()
+    await reread_sim(hass, init_integration)
+
+    assert placeholders(issue(hass, "quota_low", init_integration))["sims"] == (
+        "Rain gauge (SMS 15 %)"
+    )
+
+
+@pytest.mark.parametrize("provider", [Provider.TMOBILE_EASY_CONNECT])
+@pytest.mark.parametrize("entry_options", [{CONF_QUOTA_WARNING: 20}])
 async def test_top_up_refused_or_no_longer_needed(
     hass: HomeAssistant, emulator: EmulatorServer, init_integration: MockConfigEntry
 ) -> None:

@@ -27,7 +27,6 @@ The API has no usage, quota or account endpoints, so there are none here.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from http import HTTPStatus
@@ -334,9 +333,12 @@ class KpnSimClient(SimClient):
 
     @override
     async def get_sessions(self, iccids: Iterable[str]) -> dict[str, SimSession]:
-        """Sessions in batches of ids, the location from the Things (concurrently).
+        """Sessions in batches of ids, the location from the Things.
 
-        SIMs the platform does not know are left out.
+        The batches go one after the other, on one connection: a turn of a
+        few batches minutes after the last finds its connections closed, and
+        each concurrent request would open one of its own. SIMs the platform
+        does not know are left out.
         """
         wanted = dict.fromkeys(iccids)
         ordered = list(wanted)
@@ -346,9 +348,7 @@ class KpnSimClient(SimClient):
             ordered[start : start + SESSION_BATCH_SIZE]
             for start in range(0, len(ordered), SESSION_BATCH_SIZE)
         ]
-        answers = await asyncio.gather(
-            *(self._session_batch(batch) for batch in batches)
-        )
+        answers = [await self._session_batch(batch) for batch in batches]
         # The location comes from the Things: those of the last list do, as
         # the SIM list is read far more often than sessions.
         if (by_iccid := self._listed) is None:
