@@ -39,14 +39,14 @@ TOKEN_ENDPOINTS = frozenset({"token"})
 def frozen_heap() -> Iterator[None]:
     """Freeze the heap while the block runs.
 
-    Python's collector also scans the old objects, a part at each young
-    collection, and sometimes all of them. Frozen, a collection during the
-    block scans only the objects made since, not the whole process (the
-    earlier entries, the harness's records): a measurement pays for the
-    garbage its own work makes, not for a scan of everything that ran before
-    it. Only the young objects are collected first: a full collection of a
-    heap of millions of objects takes seconds, and the old garbage is
-    collected once the heap is unfrozen.
+    Python runs a full collection whenever the objects kept have grown by a
+    quarter. Frozen, such a collection during the block scans only the
+    objects made since, not the whole process (the earlier entries, the
+    harness's records): a measurement pays for the garbage its own work
+    makes, not for a scan of everything that ran before it. Only the
+    youngest generation is collected first: a full collection of millions
+    of objects takes seconds, and older garbage is collected once the heap
+    is unfrozen.
     """
     gc.collect(0)
     gc.freeze()
