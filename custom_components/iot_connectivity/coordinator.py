@@ -819,7 +819,8 @@ class PlanCoordinator(IoTConnectivityCoordinator[PlanData, ConnectivityPlan]):
 
     @override
     async def _async_fetch(self) -> PlanData:
-        plans, health = await asyncio.gather(
-            self.client.list_connectivity_plans(), self.client.get_health()
-        )
+        # One after the other: hours apart, each request sent together would
+        # open a connection of its own.
+        plans = await self.client.list_connectivity_plans()
+        health = await self.client.get_health()
         return PlanData(plans={plan.id: plan for plan in plans}, health=health)

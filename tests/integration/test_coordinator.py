@@ -407,3 +407,33 @@ async def test_data_set_after_a_quiet_turn_is_compared_whole(
 
     assert told == [frozenset({TMOBILE_ICCID})]
     assert float(state_of(hass, TMOBILE_DATA_USED).state) == 123.0
+
+
+@pytest.mark.parametrize("provider", [Provider.KPN_LORA])
+async def test_plans_and_health_are_read_one_after_the_other(
+    hass: HomeAssistant, emulator: EmulatorServer, init_integration: MockConfigEntry
+) -> None:
+    """Plans, then health: failed plans end the refresh without a health read.
+
+    Sent together, each request of a refresh hours after the last would open
+    a connection of its own, and health would still be read after the plans
+    had failed.
+    """
+    coordinator = init_integration.runtime_data.plans
+    assert coordinator is not None
+    lora = emulator.kpn_lora
+    lora.faults.add(
+        Fault(kind=FaultKind.STATUS, endpoint="connectivity_plans", status=503, times=1)
+    )
+    health = len(lora.requests_to("health_statistics"))
+    await coordinator.async_refresh()
+    assert not coordinator.last_update_success
+    assert len(lora.requests_to("health_statistics")) == health
+
+    lora.requests.clear()
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert [r.endpoint for r in lora.requests] == [
+        "connectivity_plans",
+        "health_statistics",
+    ]
