@@ -250,6 +250,15 @@ def async_create_entry_issue(
 
 
 @callback
+def async_entry_issue_exists(
+    hass: HomeAssistant, entry: ConfigEntry[Any], kind: str
+) -> bool:
+    """Whether one entry's issue of one kind is raised (a fix flow may have removed it)."""
+    issue_id = entry_issue_id(kind, entry)
+    return ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+
+@callback
 def async_delete_entry_issue(
     hass: HomeAssistant, entry: ConfigEntry[Any], kind: str
 ) -> None:

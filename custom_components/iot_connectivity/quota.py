@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 
 from .api.models import Capability, QuotaStatus, SimQuota
-from .const import CONF_QUOTA_WARNING, DOMAIN, QUOTA_WARNING_BOUNDS
+from .const import CONF_QUOTA_WARNING, QUOTA_WARNING_BOUNDS
 from .helpers import (
     async_create_entry_issue,
     async_delete_entry_issue,
-    entry_issue_id,
+    async_entry_issue_exists,
 )
 
 if TYPE_CHECKING:
@@ -174,14 +173,16 @@ class QuotaWatch:
         named = sims.data if sims is not None else None
         # An issue that would say the same is not rewritten at every turn;
         # one its fix flow removed is raised again while SIMs stay low.
-        if moved or named is not self._named or (self._low and not self._raised()):
+        if (
+            moved
+            or named is not self._named
+            or (
+                self._low
+                and not async_entry_issue_exists(self.hass, self.entry, ISSUE_QUOTA_LOW)
+            )
+        ):
             self._named = named
             self._async_update_issue(list(self._low.values()))
-
-    def _raised(self) -> bool:
-        """Whether the entry's quota issue exists."""
-        issue_id = entry_issue_id(ISSUE_QUOTA_LOW, self.entry)
-        return ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id) is not None
 
     @callback
     def _async_update_issue(self, low: list[LowQuota]) -> None:
